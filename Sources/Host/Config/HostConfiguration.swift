@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// Everything `switchboard serve` is configured with: a value built from defaults, the config
+/// file and the environment, then passed in. Nothing reads configuration globally.
+public struct HostConfiguration: Sendable {
+    /// An instance the config file asks for; created on start when missing.
+    public struct BootstrapInstance: Sendable, Hashable {
+        public var tenant: String
+        public var plugin: String
+        public var name: String
+        public var isDefault: Bool
+        /// The settings as a JSON object text.
+        public var settingsJSON: String
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    /// Plugin directories; empty means the directory of the executable.
+    public var pluginDirectories: [String] = []
+    /// Plugins this deployment loads (by name); nil loads every plugin found.
+    public var enabledPlugins: [String]?
+    public var adminToken: String?
+    public var logLevel: Logger.Level = .info
+    /// Redact message bodies and phone numbers in logs (secrets are always redacted).
+    public var redactLogs = true
+    public var limits = RuntimeLimits()
+    public var instances: [BootstrapInstance] = []
+
+    public init() {}
+
+    /// A configuration error, naming the key.
+    public struct Invalid: Error, CustomStringConvertible {
+        public var key: String
+        public var reason: String
+        public var description: String { "configuration: \(key): \(reason)" }
+    }
+
+    /// Defaults, then the TOML file (when given), then the environment
+    /// (`SWITCHBOARD_ADMIN_TOKEN`, `SWITCHBOARD_PLUGIN_DIRS`, `SWITCHBOARD_PLUGINS`, `SWITCHBOARD_LOG_LEVEL`).
+    public static func load(file: String?, environment: [String: String]) throws -> HostConfiguration {
+        var configuration = HostConfiguration()
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw Invalid(key: "--config", reason: "cannot read \(file)")
+            }
+            try configuration.apply(toml: text)
+        }
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    mutating func apply(environment: [String: String]) throws {
+        if let token = environment["SWITCHBOARD_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
+        if let dirs = environment["SWITCHBOARD_PLUGIN_DIRS"], !dirs.isEmpty {
+            pluginDirectories = dirs.split(separator: ":").map(String.init)
+        }
+        if let names = environment["SWITCHBOARD_PLUGINS"], !names.isEmpty {
+            enabledPlugins = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if let level = environment["SWITCHBOARD_LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw Invalid(key: "SWITCHBOARD_LOG_LEVEL", reason: "unknown level \"\(level)\"")
+            }
+            logLevel = parsed
+        }
+    }
+
+    /// The plugin directories to use, falling back to the executable's directory.
+    public func resolvedPluginDirectories(executableDirectory: String) -> [String] {
+        pluginDirectories.isEmpty ? [executableDirectory] : pluginDirectories
+    }
+}

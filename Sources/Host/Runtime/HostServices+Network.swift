@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PluginAPI
+import SwitchboardStorage
+
+extension HostServices {
+    /// Outbound HTTP for plugins. Blocks the calling (plugin worker) thread.
+    static func httpFetch(
+        _ handle: sb_instance_t, _ request: UnsafePointer<sb_http_fetch_request_t>?,
+        _ out: UnsafeMutablePointer<sb_http_fetch_response_t>?, _ err: UnsafeMutablePointer<sb_error_t>?
+    ) -> sb_status_t {
+        guard let request, let out else {
+            writeError(err, "request and out must not be NULL")
+            return SB_ERR_INVALID_ARGUMENT
+        }
+        guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
+        let fetch: sb_http_fetch_request_t = zeroFilledCopy(
+            of: UnsafeRawPointer(request), declaredSize: Int(request.pointee.struct_size))
+        guard let method = fetch.method.utf8String, !method.isEmpty, let url = fetch.url.utf8String,
+            url.hasPrefix("http://") || url.hasPrefix("https://")
+        else {
+            writeError(err, "method must be non-empty and url an absolute http(s) URL")
+            return SB_ERR_INVALID_ARGUMENT
+        }
+        guard let headers = headerPairs(fetch.headers, fetch.header_count) else {
+            writeError(err, "invalid header")
+            return SB_ERR_INVALID_ARGUMENT
+        }
+        let limits = instance.environment.limits
+        let timeout: TimeAmount =
+            fetch.timeout_ms == 0
+            ? .nanoseconds(Int64(limits.defaultFetchTimeout.components.seconds) * 1_000_000_000)
+            : .milliseconds(Int64(fetch.timeout_ms))
+        do {
+            var outbound = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method.uppercased()))
+            for header in headers { outbound.headers.add(name: header.name, value: header.value) }
+            if fetch.body.len > 0 { outbound.body = .bytes(fetch.body.array) }
+            let response = try instance.environment.httpClient.execute(
+                request: outbound, deadline: .now() + timeout
+            ).wait()
+            let bodyBytes = response.body.map { Array($0.readableBytesView) } ?? []
+            guard bodyBytes.count <= limits.maxFetchResponseBody else {
+                writeError(err, "response body larger than \(limits.maxFetchResponseBody) bytes")
+                return SB_ERR_TOO_LARGE
+            }
+            var headersJSON = "["
+            for (index, header) in response.headers.enumerated() {
+                if index > 0 { headersJSON += "," }
+                headersJSON += "[\(JSONText.quote(header.name)),\(JSONText.quote(header.value))]"
+            }
+            headersJSON += "]"
+            let known = Int(out.pointee.struct_size)
+            var result = sb_http_fetch_response_t()
+            result.struct_size = out.pointee.struct_size
+            result.status = UInt32(response.status.code)
+            result.headers_json = OwnedBytes.make(Array(headersJSON.utf8))
+            result.body = OwnedBytes.make(bodyBytes)
+            withUnsafeBytes(of: &result) { raw in
+                UnsafeMutableRawPointer(out).copyMemory(
+                    from: raw.baseAddress!, byteCount: min(known, MemoryLayout<sb_http_fetch_response_t>.size))
+            }
+            instance.environment.metrics.increment("switchboard_plugin_http_fetch_total", labels: instance.labels)
+            return SB_OK
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            writeError(err, "timed out after \(timeout.nanoseconds / 1_000_000) ms")
+            return SB_ERR_TIMEOUT
+        } catch {
+            writeError(err, "request failed: \(error)")
+            return SB_ERR_IO
+        }
+    }
+
+    /// Hand an inbound message to the conversation core: stored durably before returning.
+    static func deliverInbound(
+        _ handle: sb_instance_t, _ message: sb_bytes_t, _ out: UnsafeMutablePointer<sb_owned_bytes_t>?,
+        _ err: UnsafeMutablePointer<sb_error_t>?
+    ) -> sb_status_t {
+        guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
+        let inbound: InboundMessage
+        do {
+            inbound = try InboundMessage(json: message.rawBuffer)
+        } catch {
+            writeError(err, "\(error)")
+            return SB_ERR_INVALID_ARGUMENT
+        }
+        let snapshot = instance.snapshot
+        do {
+            let (record, duplicate) = try instance.environment.database.recordInbound(
+                inbound.record(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id, plugin: instance.plugin.name))
+            instance.environment.metrics.increment(
+                "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(duplicate)")])
+            if let out {
+                let json = #"{"message_id":\#(JSONText.quote(record.id)),"conversation_id":null,"duplicate":\#(duplicate)}"#
+                out.pointee = OwnedBytes.make(Array(json.utf8))
+            }
+            return SB_OK
+        } catch {
+            writeError(err, "could not store the message: \(error)")
+            return status(for: error).rawValue
+        }
+    }
+}
+
+/// An inbound message as a plugin hands it over (see `inbound_deliver` in the header).
+struct InboundMessage: Sendable {
+    struct Invalid: Error, CustomStringConvertible {
+        let field: String
+        let reason: String
+        var description: String { "\(field): \(reason)" }
+    }
+
+    var externalId: String
+    var from: String
+    var fromName: String?
+    var text: String
+    var threadKey: String?
+    var timestamp: Int64?
+    var metadataJSON: String?
+
+    init(json: UnsafeRawBufferPointer) throws {
+        guard json.count <= 1 << 20 else { throw Invalid(field: "message", reason: "larger than 1 MiB") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            throw Invalid(field: "message", reason: "not a JSON object")
+        }
+        func required(_ key: String) throws -> String {
+            guard let value = object[key] as? String, !value.isEmpty else {
+                throw Invalid(field: key, reason: "required non-empty string")
+            }
+            return value
+        }
+        externalId = try required("external_id")
+        from = try required("from")
+        guard let text = object["text"] as? String else { throw Invalid(field: "text", reason: "required string") }
+        self.text = text
+        fromName = object["from_name"] as? String
+        threadKey = object["thread_key"] as? String
+        timestamp = (object["timestamp"] as? NSNumber)?.int64Value
+        if let metadata = object["metadata"] {
+            guard JSONSerialization.isValidJSONObject(metadata) else {
+                throw Invalid(field: "metadata", reason: "must be a JSON object")
+            }
+            metadataJSON = String(decoding: try JSONSerialization.data(withJSONObject: metadata), as: UTF8.self)
+        }
+    }
+
+    func record(tenantId: String, instanceId: String, plugin: String) -> InboundMessageRecord {
+        InboundMessageRecord(
+            id: "", tenantId: tenantId, instanceId: instanceId, plugin: plugin, externalId: externalId, sender: from,
+            senderName: fromName, text: text, threadKey: threadKey, metadata: metadataJSON,
+            receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+}

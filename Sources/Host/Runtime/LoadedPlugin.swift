@@ -1,0 +1,52 @@
+import Logging
+import NIOPosix
+import PluginAPI
+import Synchronization
+
+/// A pointer the plugin owns, carried across threads by the host without touching it.
+struct PluginPointer: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer?
+}
+
+/// One loaded generation of a plugin: its library, manifest, hooks, state and worker threads.
+///
+/// Libraries are never unloaded (`RTLD_NODELETE`); a retired generation only stops its
+/// instances, calls `on_shutdown` and ends its worker threads.
+final class LoadedPlugin: Sendable {
+    let manifest: PluginManifest
+    /// The real path of the library file.
+    let file: String
+    let generation: Int
+    let hooks: PluginHooks
+    let state: PluginPointer
+    let pool: NIOThreadPool
+    let loadedAt: ContinuousClock.Instant
+    private let retired = Atomic<Bool>(false)
+
+    init(manifest: PluginManifest, file: String, generation: Int, hooks: PluginHooks, state: PluginPointer, pool: NIOThreadPool) {
+        self.manifest = manifest
+        self.file = file
+        self.generation = generation
+        self.hooks = hooks
+        self.state = state
+        self.pool = pool
+        self.loadedAt = .now
+    }
+
+    var name: String { manifest.name }
+    var isRetired: Bool { retired.load(ordering: .relaxed) }
+
+    /// Run a hook call on this plugin's worker threads.
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Call on_shutdown once and end the worker threads. The library stays mapped.
+    func retire() async {
+        guard !retired.exchange(true, ordering: .relaxed) else { return }
+        let hooks = self.hooks
+        let state = self.state
+        _ = try? await run { hooks.raw.on_shutdown?(state.raw) }
+        try? await pool.shutdownGracefully()
+    }
+}

@@ -1,0 +1,169 @@
+import Logging
+import NIOCore
+import PluginAPI
+
+/// An HTTP request for a plugin route, as plain values.
+public struct PluginRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String
+    public var remoteAddress: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(
+        method: String, path: String, query: String = "", remoteAddress: String = "",
+        headers: [(name: String, value: String)] = [], body: [UInt8] = []
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.remoteAddress = remoteAddress
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What became of a request the runtime was asked to dispatch.
+enum DispatchOutcome: Sendable {
+    case noRoute
+    case methodNotAllowed(allowed: [String])
+    /// The route exists but the named (or default) instance is not running.
+    case instanceNotFound(plugin: String, instance: String)
+    /// The plugin answered (or failed); `finished` must be called once the body was sent.
+    case answered(ResponseSlot.Head, plugin: String, finished: @Sendable () -> Void)
+}
+
+extension PluginRuntime {
+    /// Route a request to a plugin instance and run its on_http_request on the plugin's threads.
+    func dispatch(_ request: PluginRequest) async -> DispatchOutcome {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let resolution = state.withLock { state -> (RouteTable.Resolution, RuntimeInstance?) in
+                let resolution = state.routes.resolve(method: request.method, path: request.path)
+                guard case .matched(let match) = resolution else { return (resolution, nil) }
+                switch match.instance {
+                case .named(let name): return (resolution, state.byName[match.plugin + "/" + name])
+                case .defaultInstance: return (resolution, state.defaults[match.plugin])
+                }
+            }
+            switch resolution.0 {
+            case .notFound: return .noRoute
+            case .methodNotAllowed(let allowed): return .methodNotAllowed(allowed: allowed)
+            case .matched(let match):
+                guard let instance = resolution.1 else {
+                    let name: String
+                    if case .named(let named) = match.instance { name = named } else { name = "(default)" }
+                    return .instanceNotFound(plugin: match.plugin, instance: name)
+                }
+                // A retiring instance refuses new work: resolve again to reach its replacement.
+                guard instance.enter() else {
+                    if attempts < 50 {
+                        try? await Task.sleep(for: .milliseconds(2))
+                        continue
+                    }
+                    return .instanceNotFound(plugin: match.plugin, instance: instance.record.name)
+                }
+                return await call(instance, match: match, request: request)
+            }
+        }
+    }
+
+    private func call(_ instance: RuntimeInstance, match: RouteTable.Match, request: PluginRequest) async -> DispatchOutcome {
+        let slot = ResponseSlot()
+        let responseHandle = HostHandles.responses.insert(slot)
+        instance.registerResponse(responseHandle, slot)
+        let started = ContinuousClock.now
+        let hooks = instance.plugin.hooks
+        let pointer = instance.pointer
+        let result: (sb_status_t, String?)
+        do {
+            result = try await instance.plugin.run {
+                var error = ErrorBuffer()
+                let status = CRequest.with(request, route: match.route, subpath: match.subpath) { raw in
+                    hooks.raw.on_http_request!(pointer.raw, raw, responseHandle, &error.raw)
+                }
+                return (status, error.message)
+            }
+        } catch {
+            result = (SB_ERR_UNAVAILABLE, "plugin worker threads stopped")
+        }
+        recordHook("on_http_request", instance, status: result.0, since: started)
+        let status = ABIStatus(result.0)
+        if status == .pending {
+            let timeout = environment.limits.pendingResponseTimeout
+            Task {
+                try? await Task.sleep(for: timeout)
+                if !slot.isAnswered { slot.abandon(reason: "plugin did not answer within \(timeout)") }
+            }
+        } else if !slot.isAnswered {
+            let reason =
+                status == .ok
+                ? "plugin returned without answering"
+                : "plugin failed (\(status)): \(result.1 ?? "no reason given")"
+            if status != .ok { instance.logger.warning("on_http_request failed", metadata: ["status": "\(status)", "error": "\(result.1 ?? "")"]) }
+            slot.abandon(reason: reason)
+        }
+        let head = await slot.head()
+        let finished: @Sendable () -> Void = {
+            HostHandles.responses.remove(responseHandle)
+            instance.forgetResponse(responseHandle)
+            instance.leave()
+        }
+        if case .stream = head {
+            return .answered(head, plugin: instance.plugin.name, finished: finished)
+        }
+        finished()
+        return .answered(head, plugin: instance.plugin.name, finished: {})
+    }
+
+    /// Count a hook call, its errors and its latency for /metrics.
+    func recordHook(_ hook: String, _ instance: RuntimeInstance, status: sb_status_t, since started: ContinuousClock.Instant) {
+        let labels = [("plugin", instance.plugin.name), ("hook", hook)]
+        metrics.increment("switchboard_plugin_hook_calls_total", labels: labels)
+        if status != SB_OK && status != SB_PENDING {
+            metrics.increment("switchboard_plugin_hook_errors_total", labels: labels)
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.recordDuration(
+            "switchboard_plugin_hook_duration_seconds",
+            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000,
+            labels: labels)
+    }
+}
+
+/// Why an outbound send failed.
+public struct SendError: Error, Sendable, CustomStringConvertible {
+    public var status: String
+    public var reason: String
+    public var description: String { "send failed (\(status)): \(reason)" }
+}
+
+extension PluginRuntime {
+    /// Ask an instance's plugin to send one message; returns the JSON result the plugin wrote.
+    public func send(instanceId: String, messageJSON: [UInt8]) async throws -> [UInt8] {
+        guard let instance = runningInstance(id: instanceId), instance.enter() else {
+            throw SendError(status: "unavailable", reason: "instance \(instanceId) is not running")
+        }
+        defer { instance.leave() }
+        let output = OutputBuffer()
+        let outputHandle = HostHandles.outputs.insert(output)
+        defer { HostHandles.outputs.remove(outputHandle) }
+        let hooks = instance.plugin.hooks
+        let pointer = instance.pointer
+        let started = ContinuousClock.now
+        let (status, message) = try await instance.plugin.run {
+            var error = ErrorBuffer()
+            let status = messageJSON.withUnsafeBufferPointer { bytes in
+                hooks.raw.on_send!(pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), outputHandle, &error.raw)
+            }
+            return (status, error.message)
+        }
+        recordHook("on_send", instance, status: status, since: started)
+        guard status == SB_OK else {
+            throw SendError(status: "\(ABIStatus(status))", reason: message ?? "no reason given")
+        }
+        return output.contents
+    }
+}

@@ -1,0 +1,133 @@
+import Logging
+import PluginAPI
+import SwitchboardStorage
+
+/// Why an instance did not start.
+public struct InstanceStartError: Error, Sendable, CustomStringConvertible {
+    public var instance: String
+    public var plugin: String
+    public var status: String
+    public var reason: String
+    public var description: String { "instance \(instance) of plugin \(plugin) refused to start (\(status)): \(reason)" }
+}
+
+extension PluginRuntime {
+    /// Create a runtime instance on a plugin generation and run its on_instance_start.
+    func startInstance(_ record: InstanceRecord, tenant: TenantRecord, on plugin: LoadedPlugin) async throws -> RuntimeInstance {
+        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant)
+        let environment = self.environment
+        let logger = self.logger
+        let instance = HostHandles.instances.insert { handle in
+            RuntimeInstance(handle: handle, plugin: plugin, snapshot: snapshot, environment: environment, logger: logger)
+        }
+        let hooks = plugin.hooks
+        let (status, message, pointer) = try await plugin.run {
+            var error = ErrorBuffer()
+            var out: UnsafeMutableRawPointer?
+            let status = snapshot.configJSON.withUnsafeBufferPointer { config in
+                hooks.raw.on_instance_start!(
+                    plugin.state.raw, instance.handle, sb_bytes_t(ptr: config.baseAddress, len: config.count), &out,
+                    &error.raw)
+            }
+            return (status, error.message, PluginPointer(raw: out))
+        }
+        guard status == SB_OK else {
+            HostHandles.instances.remove(instance.handle)
+            instance.releaseHandles()
+            throw InstanceStartError(
+                instance: record.name, plugin: plugin.name, status: "\(ABIStatus(status))", reason: message ?? "no reason given")
+        }
+        instance.setPointer(pointer)
+        metrics.increment("switchboard_instance_starts_total", labels: [("plugin", plugin.name)])
+        return instance
+    }
+
+    /// Drain an instance, run its on_instance_stop and retire its handles.
+    ///
+    /// - Important: on_instance_stop never runs while another hook of the instance runs. When
+    ///   in-flight work outlives the drain timeout, open streams are ended; if a hook still
+    ///   blocks, the instance is abandoned without on_instance_stop and an error is logged.
+    func stop(_ instance: RuntimeInstance) async {
+        let limits = environment.limits
+        var idle = await instance.drain(timeout: limits.drainTimeout)
+        if !idle {
+            instance.releaseHandles()
+            idle = await instance.drain(timeout: .seconds(5))
+        }
+        HostHandles.instances.remove(instance.handle)
+        instance.releaseHandles()
+        guard idle else {
+            instance.logger.error("instance did not drain; on_instance_stop skipped to protect the plugin")
+            return
+        }
+        let hooks = instance.plugin.hooks
+        let pointer = instance.pointer
+        _ = try? await instance.plugin.run { hooks.raw.on_instance_stop?(pointer.raw) }
+    }
+
+    // MARK: - Registry changes
+
+    /// Bring the running instance in line with its registry record: start, reconfigure or stop it.
+    /// Called after the admin API changes an instance or its tenant.
+    public func instanceChanged(id: String) async throws {
+        try await changes.withLock { try await self.syncInstance(id: id) }
+    }
+
+    /// Apply `instanceChanged` to every instance of a tenant (suspend, resume).
+    public func tenantChanged(id: String) async throws {
+        let ids = try database.listInstances(tenantId: id, plugin: nil).map(\.id)
+        for instanceId in ids { try await instanceChanged(id: instanceId) }
+        let running = state.withLock { $0.instances.values.filter { $0.snapshot.tenant.id == id }.map(\.record.id) }
+        for instanceId in running where !ids.contains(instanceId) { try await instanceChanged(id: instanceId) }
+    }
+
+    private func syncInstance(id: String) async throws {
+        let record = try database.instance(id: id)
+        let tenant = try record.flatMap { try database.tenant(id: $0.tenantId) }
+        let running = state.withLock { $0.instances[id] }
+        guard let record, let tenant, record.enabled, tenant.status == .active, let plugin = plugin(named: record.plugin)
+        else {
+            if let running {
+                state.withLock { $0.remove(id: id) }
+                await stop(running)
+            }
+            return
+        }
+        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant)
+        if let running, running.plugin === plugin, running.record.name == record.name,
+            running.record.isDefault == record.isDefault, await reconfigureInPlace(running, snapshot)
+        {
+            return
+        }
+        let fresh = try await startInstance(record, tenant: tenant, on: plugin)
+        state.withLock { $0.put(fresh) }
+        if let running { await stop(running) }
+    }
+
+    /// Try on_config_changed; false when the plugin has none or refused (then the caller restarts it).
+    private func reconfigureInPlace(_ instance: RuntimeInstance, _ snapshot: RuntimeInstance.Snapshot) async -> Bool {
+        guard let onChanged = instance.plugin.hooks.raw.on_config_changed, instance.enter() else { return false }
+        defer { instance.leave() }
+        let previous = instance.snapshot
+        instance.update(snapshot)
+        let pointer = instance.pointer
+        let result = try? await instance.plugin.run {
+            var error = ErrorBuffer()
+            let status = snapshot.configJSON.withUnsafeBufferPointer { config in
+                onChanged(pointer.raw, sb_bytes_t(ptr: config.baseAddress, len: config.count), &error.raw)
+            }
+            return (status, error.message)
+        }
+        guard let result, result.0 == SB_OK else {
+            instance.update(previous)
+            instance.logger.info(
+                "configuration change not applied in place; restarting instance",
+                metadata: ["reason": "\(result?.1 ?? "no reason given")"])
+            return false
+        }
+        return true
+    }
+
+    /// The running instance for a registry id, if any.
+    func runningInstance(id: String) -> RuntimeInstance? { state.withLock { $0.instances[id] } }
+}

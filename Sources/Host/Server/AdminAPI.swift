@@ -1,0 +1,174 @@
+import Foundation
+import Hummingbird
+import Logging
+import SwitchboardStorage
+
+/// The admin REST API under /admin/v1 (plugins, tenants, instances).
+struct AdminAPI {
+    let runtime: PluginRuntime
+    let logger: Logger
+
+    var database: HostDatabase { runtime.database }
+
+    func register(on router: Router<HostRequestContext>, token: String?) {
+        let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(token: token.map { Array($0.utf8) }))
+        admin.get("plugins") { _, _ in JSONResponse.encode(["plugins": runtime.plugins()]) }
+        admin.post("plugins/load") { request, context in try await loadPlugin(request, context) }
+        admin.get("tenants") { _, _ in try JSONResponse.make(["tenants": database.listTenants().map(Self.json)]) }
+        admin.post("tenants") { request, context in try await createTenant(request, context) }
+        admin.get("instances") { request, _ in
+            let tenant = request.uri.queryParameters.get("tenant")
+            let plugin = request.uri.queryParameters.get("plugin")
+            return try JSONResponse.make(["instances": database.listInstances(tenantId: tenant, plugin: plugin).map(instanceJSON)])
+        }
+        admin.post("instances") { request, context in try await createInstance(request, context) }
+        admin.get("instances/:id") { _, context in try instanceJSON(try requireInstance(context)) |> { JSONResponse.make($0) } }
+        admin.patch("instances/:id") { request, context in try await updateInstance(request, context) }
+        admin.delete("instances/:id") { _, context in
+            let record = try requireInstance(context)
+            try database.deleteInstance(id: record.id)
+            try await runtime.instanceChanged(id: record.id)
+            return Response(status: .noContent)
+        }
+        admin.post("instances/:id/reload") { _, context in
+            let record = try requireInstance(context)
+            try await runtime.instanceChanged(id: record.id)
+            return JSONResponse.make(instanceJSON(record))
+        }
+        admin.get("instances/:id/messages") { request, context in
+            let record = try requireInstance(context)
+            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+            let messages = try database.inboundMessages(instanceId: record.id, limit: min(max(limit, 1), 1000))
+            return JSONResponse.make(["messages": messages.map(Self.json)])
+        }
+        admin.post("instances/:id/send") { request, context in
+            let record = try requireInstance(context)
+            let body = try await request.body.collect(upTo: 1 << 20)
+            do {
+                let result = try await runtime.send(instanceId: record.id, messageJSON: Array(body.readableBytesView))
+                let object = (try? JSONSerialization.jsonObject(with: Data(result))) ?? [String: Any]()
+                return JSONResponse.make(["result": object])
+            } catch let error as SendError {
+                throw Problem(status: 502, title: "Send Failed", detail: error.description)
+            }
+        }
+    }
+
+    // MARK: - Handlers
+
+    private func loadPlugin(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let body = try await JSONBody(request)
+        let path = try body.string("path")
+        do {
+            let status = try await runtime.load(path: path)
+            return JSONResponse.encode(status, status: 201)
+        } catch let error as PluginLoadError {
+            let status = error.code == .outsidePluginDirectories ? 403 : (error.code == .alreadyLoaded ? 409 : 422)
+            var extra = ["file": error.file, "code": error.code.description]
+            if let field = error.field { extra["plugin_field"] = field }
+            if let expected = error.expected { extra["expected"] = expected }
+            if let actual = error.actual { extra["actual"] = actual }
+            throw Problem(status: status, title: "Plugin Refused", detail: error.description, field: "path", extra: extra)
+        }
+    }
+
+    private func createTenant(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let body = try await JSONBody(request)
+        let slug = try body.string("slug")
+        guard Self.isValidSlug(slug) else {
+            throw Problem.unprocessable("slug must match [a-z0-9][a-z0-9-]{0,62}", field: "slug")
+        }
+        let name = try body.optionalString("name") ?? slug
+        do {
+            let tenant = try database.createTenant(slug: slug, name: name)
+            return JSONResponse.make(Self.json(tenant), status: 201)
+        } catch let error as StorageError where error.code == .conflict {
+            throw Problem.conflict("a tenant with slug \"\(slug)\" exists", field: "slug")
+        }
+    }
+
+    private func createInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let body = try await JSONBody(request)
+        let tenant = try requireTenant(try body.string("tenant"))
+        let plugin = try body.string("plugin")
+        guard runtime.manifest(of: plugin) != nil else {
+            throw Problem.unprocessable("plugin \"\(plugin)\" is not loaded", field: "plugin")
+        }
+        let name = try body.string("name")
+        guard Self.isValidSlug(name) else { throw Problem.unprocessable("name must match [a-z0-9][a-z0-9-]{0,62}", field: "name") }
+        let settings = try body.objectJSON("settings")
+        do {
+            let record = try database.createInstance(
+                tenantId: tenant.id, plugin: plugin, name: name, isDefault: try body.optionalBool("is_default") ?? false,
+                enabled: try body.optionalBool("enabled") ?? true, settings: settings)
+            try await runtime.instanceChanged(id: record.id)
+            return JSONResponse.make(instanceJSON(record), status: 201)
+        } catch let error as StorageError where error.code == .conflict {
+            throw Problem.conflict("instance name or default already taken for plugin \(plugin): \(error.message)", field: "name")
+        }
+    }
+
+    private func updateInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let record = try requireInstance(context)
+        let body = try await JSONBody(request)
+        let updated: InstanceRecord
+        do {
+            updated = try database.updateInstance(
+                id: record.id, settings: body.has("settings") ? try body.objectJSON("settings") : nil,
+                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
+        } catch let error as StorageError where error.code == .conflict {
+            throw Problem.conflict(error.message, field: "is_default")
+        }
+        try await runtime.instanceChanged(id: record.id)
+        return JSONResponse.make(instanceJSON(updated))
+    }
+
+    // MARK: - Helpers
+
+    private func requireInstance(_ context: HostRequestContext) throws -> InstanceRecord {
+        let id = context.parameters.get("id") ?? ""
+        guard let record = try database.instance(id: id) else { throw Problem.notFound("no instance \(id)") }
+        return record
+    }
+
+    private func requireTenant(_ idOrSlug: String) throws -> TenantRecord {
+        if let tenant = try database.tenant(id: idOrSlug) ?? database.tenant(slug: idOrSlug) { return tenant }
+        throw Problem.unprocessable("no tenant \"\(idOrSlug)\"", field: "tenant")
+    }
+
+    static func isValidSlug(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || (index > 0 && byte == UInt8(ascii: "-"))
+        }
+    }
+
+    static func json(_ tenant: TenantRecord) -> [String: Any] {
+        ["id": tenant.id, "slug": tenant.slug, "name": tenant.name, "status": tenant.status.rawValue,
+         "created_at": tenant.createdAt, "updated_at": tenant.updatedAt]
+    }
+
+    func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
+        let settings = (try? JSONSerialization.jsonObject(with: Data(record.settings.utf8))) ?? [String: Any]()
+        return [
+            "id": record.id, "tenant_id": record.tenantId, "plugin": record.plugin, "name": record.name,
+            "is_default": record.isDefault, "enabled": record.enabled, "settings": settings,
+            "running": runtime.runningInstance(id: record.id) != nil,
+            "created_at": record.createdAt, "updated_at": record.updatedAt,
+        ]
+    }
+
+    static func json(_ message: InboundMessageRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": message.id, "external_id": message.externalId, "from": message.sender, "text": message.text,
+            "received_at": message.receivedAt, "plugin": message.plugin, "instance_id": message.instanceId,
+        ]
+        if let name = message.senderName { object["from_name"] = name }
+        if let key = message.threadKey { object["thread_key"] = key }
+        return object
+    }
+}
+
+infix operator |> : AdditionPrecedence
+func |> <A, B>(value: A, transform: (A) throws -> B) rethrows -> B { try transform(value) }

@@ -1,0 +1,92 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The server's front door: plugin routes from the live route table, everything else
+/// (health, metrics, admin) from the host's own router. Counts every request for /metrics.
+struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.Context == HostRequestContext {
+    let runtime: PluginRuntime
+    let hostRoutes: HostRoutes
+    let limits: RuntimeLimits
+
+    func respond(to request: Request, context: HostRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await route(request, context: context)
+        } catch let problem as Problem {
+            response = problem.response
+        } catch let error as HTTPError {
+            response = Problem(status: Int(error.status.code), title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase).response
+        }
+        let elapsed = ContinuousClock.now - started
+        let labels = [("method", request.method.rawValue), ("status", "\(response.status.code)")]
+        runtime.metrics.increment("switchboard_http_requests_total", labels: labels)
+        runtime.metrics.recordDuration(
+            "switchboard_http_request_duration_seconds",
+            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000,
+            labels: [("method", request.method.rawValue)])
+        return response
+    }
+
+    private func route(_ request: Request, context: HostRequestContext) async throws -> Response {
+        let path = request.uri.path
+        if RouteTable.isReservedHostPath(path) {
+            return try await hostRoutes.respond(to: request, context: context)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limits.maxRequestBody)
+        } catch {
+            throw Problem(status: 413, title: "Content Too Large", detail: "request body larger than \(limits.maxRequestBody) bytes")
+        }
+        let pluginRequest = PluginRequest(
+            method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+            remoteAddress: context.remoteAddress,
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) },
+            body: Array(body.readableBytesView))
+        switch await runtime.dispatch(pluginRequest) {
+        case .noRoute:
+            return try await hostRoutes.respond(to: request, context: context)
+        case .methodNotAllowed(let allowed):
+            var response = Problem(status: 405, title: "Method Not Allowed", detail: "use \(allowed.joined(separator: ", "))").response
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
+        case .instanceNotFound(let plugin, let instance):
+            throw Problem.notFound("no running instance \"\(instance)\" of plugin \(plugin)")
+        case .answered(let head, let plugin, let finished):
+            return Self.response(head, plugin: plugin, finished: finished)
+        }
+    }
+
+    /// Turn a plugin's answer into a Hummingbird response.
+    static func response(_ head: ResponseSlot.Head, plugin: String, finished: @escaping @Sendable () -> Void) -> Response {
+        switch head {
+        case .failed(let reason):
+            return Problem(status: reason.contains("did not answer within") ? 504 : 502, title: "Plugin Error", detail: reason, extra: ["plugin": plugin]).response
+        case .complete(let status, let headers, let body):
+            return Response(
+                status: .init(code: status), headers: fields(headers),
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        case .stream(let status, let headers, let chunks):
+            let body = ResponseBody { writer in
+                defer { finished() }
+                for await chunk in chunks {
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .init(code: status), headers: fields(headers), body: body)
+        }
+    }
+
+    private static func fields(_ headers: [HeaderPair]) -> HTTPFields {
+        var fields = HTTPFields()
+        for header in headers {
+            guard let name = HTTPField.Name(header.name) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
+        }
+        return fields
+    }
+}

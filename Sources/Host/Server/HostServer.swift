@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SwitchboardStorage
+
+/// The assembled host: storage, plugin runtime and HTTP server, built from a configuration value.
+public final class HostServer: Sendable {
+    public let configuration: HostConfiguration
+    public let runtime: PluginRuntime
+    public let logger: Logger
+    let httpClient: HTTPClient
+    let ready = ReadyFlag()
+
+    /// Open storage and build the runtime. Nothing is loaded or listening yet.
+    public init(configuration: HostConfiguration, executableDirectory: String, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
+        let storage = PluginStorageProvider(dataDirectory: configuration.dataDirectory, logger: logger)
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        runtime = PluginRuntime(
+            configuration: PluginRuntimeConfiguration(
+                directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
+                enabled: configuration.enabledPlugins, limits: configuration.limits),
+            database: database, storage: storage, httpClient: httpClient, metrics: HostMetrics(),
+            eventLoops: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    }
+
+    /// Load plugins, create the config file's instances, start instances.
+    public func start() async throws {
+        await runtime.bootstrap()
+        try await ensureBootstrapInstances()
+        ready.set()
+    }
+
+    /// The Hummingbird application serving host and plugin routes.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        let router = Router(context: HostRequestContext.self)
+        router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("readyz") { [ready, runtime] _, _ in
+            guard ready.isSet else { return JSONResponse.make(["status": "starting"], status: 503) }
+            return JSONResponse.make(["status": "ready", "plugins": runtime.plugins().filter { $0.state == "loaded" }.count])
+        }
+        router.get("metrics") { [runtime] _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition())))
+        }
+        AdminAPI(runtime: runtime, logger: logger).register(on: router, token: configuration.adminToken)
+        let responder = HostResponder(runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
+        return Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// Serve until SIGTERM or SIGINT: then stop accepting, finish in-flight requests, stop
+    /// instances and retire plugins, in that order.
+    public func run(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+        if configuration.adminToken == nil {
+            logger.warning("admin API disabled: set SWITCHBOARD_ADMIN_TOKEN or [admin] token to enable it")
+        }
+        try await start()
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: RuntimeService(server: self)),
+            .init(service: application(onServerRunning: onServerRunning)),
+        ]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Stop every instance, retire plugins and close the HTTP client.
+    public func shutdown() async {
+        await runtime.shutdown()
+        try? await httpClient.shutdown()
+    }
+
+    private func ensureBootstrapInstances() async throws {
+        let database = runtime.database
+        for wanted in configuration.instances {
+            let tenant = try database.tenant(slug: wanted.tenant) ?? database.createTenant(slug: wanted.tenant, name: wanted.tenant)
+            if try database.instance(plugin: wanted.plugin, name: wanted.name) == nil {
+                let record = try database.createInstance(
+                    tenantId: tenant.id, plugin: wanted.plugin, name: wanted.name, isDefault: wanted.isDefault,
+                    enabled: true, settings: wanted.settingsJSON)
+                logger.info("created instance from configuration", metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
+                try await runtime.instanceChanged(id: record.id)
+            }
+        }
+    }
+}
+
+/// Keeps instances alive while the server runs; on graceful shutdown (after the HTTP server
+/// has drained, since services stop in reverse order) it stops instances and plugins.
+struct RuntimeService: Service {
+    let server: HostServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await server.shutdown()
+        server.logger.info("plugins stopped; exiting")
+    }
+}
+
+/// Set once start-up finished; read by /readyz.
+final class ReadyFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
+}
+
+import Synchronization

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+
+/// A JSON object request body with typed accessors whose errors name the field (422).
+struct JSONBody {
+    let object: [String: Any]
+
+    init(_ request: Request, limit: Int = 1 << 20) async throws {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Problem(status: 413, title: "Content Too Large", detail: "body larger than \(limit) bytes")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw Problem.badRequest("body must be a JSON object", field: "body")
+        }
+        self.object = object
+    }
+
+    func has(_ key: String) -> Bool { object[key] != nil }
+
+    func string(_ key: String) throws -> String {
+        guard let value = object[key] else { throw Problem.unprocessable("\(key) is required", field: key) }
+        guard let string = value as? String, !string.isEmpty else {
+            throw Problem.unprocessable("\(key) must be a non-empty string", field: key)
+        }
+        return string
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        guard object[key] != nil, !(object[key] is NSNull) else { return nil }
+        return try string(key)
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let bool = value as? Bool else { throw Problem.unprocessable("\(key) must be true or false", field: key) }
+        return bool
+    }
+
+    /// A nested object re-encoded as JSON text ("{}" when absent).
+    func objectJSON(_ key: String) throws -> String {
+        guard let value = object[key], !(value is NSNull) else { return "{}" }
+        guard value is [String: Any] else { throw Problem.unprocessable("\(key) must be a JSON object", field: key) }
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

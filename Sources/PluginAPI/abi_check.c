@@ -1,0 +1,13 @@
+/* Compile-time checks that the ABI header stays pure C99 and its frozen layouts do not drift. */
+#include "switchboard_plugin.h"
+
+#define SB_STATIC_ASSERT(cond, name) typedef char sb_static_assert_##name[(cond) ? 1 : -1]
+
+SB_STATIC_ASSERT(sizeof(sb_bytes_t) == 2 * sizeof(void *), bytes_layout);
+SB_STATIC_ASSERT(sizeof(sb_header_t) == 2 * sizeof(sb_bytes_t), header_layout);
+SB_STATIC_ASSERT(offsetof(sb_plugin_descriptor_t, struct_size) == 0, descriptor_size_first);
+SB_STATIC_ASSERT(offsetof(sb_host_api_t, struct_size) == 0, host_size_first);
+SB_STATIC_ASSERT(offsetof(sb_plugin_hooks_t, struct_size) == 0, hooks_size_first);
+
+/* The library needs one symbol to be a valid object file. */
+int sb_plugin_api_abi_major(void) { return SB_ABI_MAJOR; }

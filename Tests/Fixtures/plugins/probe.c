@@ -1,0 +1,154 @@
+/*
+ * probe: a test-only plugin that exposes the host's storage services over HTTP so the
+ * isolation tests can drive KV and SQL from outside. Never ship anything like it.
+ *
+ *   PUT  /kv/{key}       store the body under key (key is the raw rest of the path)
+ *   GET  /kv/{key}       the value, or 404
+ *   GET  /list           kv_list JSON for prefix = query string
+ *   POST /sql            sql_exec of the body; 200 {"changes":N} or 4xx {"status":S,"error":"..."}
+ *   POST /query          sql_query of the body; 200 rows JSON or 4xx
+ */
+#include <switchboard_plugin.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+static const sb_host_api_t *host;
+
+static sb_status_t on_init(const sb_host_api_t *h, void **out, sb_error_t *err) {
+    (void)err;
+    host = h;
+    *out = NULL;
+    return SB_OK;
+}
+
+static void on_shutdown(void *plugin) { (void)plugin; }
+
+static sb_status_t on_instance_start(void *plugin, sb_instance_t instance, sb_bytes_t config, void **out, sb_error_t *err) {
+    (void)plugin; (void)config; (void)err;
+    sb_instance_t *self = malloc(sizeof *self);
+    if (self == NULL) return SB_ERR_INTERNAL;
+    *self = instance;
+    *out = self;
+    return SB_OK;
+}
+
+static void on_instance_stop(void *instance) { free(instance); }
+
+static void reply(sb_response_t response, uint32_t status, const uint8_t *body, size_t len) {
+    sb_header_t header = {sb_str("content-type"), sb_str("application/json")};
+    sb_bytes_t bytes = {body, len};
+    host->response_send(response, status, &header, 1, bytes);
+}
+
+static void reply_status(sb_response_t response, sb_status_t status, const sb_error_t *err) {
+    char buffer[1400];
+    int n = snprintf(buffer, sizeof buffer, "{\"status\":%d,\"error\":\"", (int)status);
+    for (size_t i = 0; err != NULL && i < err->len && n < (int)sizeof buffer - 4; i++) {
+        char c = (char)err->buf[i];
+        buffer[n++] = (c == '"' || c == '\\' || (unsigned char)c < 32) ? '?' : c;
+    }
+    n += snprintf(buffer + n, sizeof buffer - (size_t)n, "\"}");
+    uint32_t http = status == SB_ERR_NOT_FOUND ? 404 : status == SB_ERR_DENIED ? 403 : status == SB_ERR_INVALID_HANDLE ? 410 : 400;
+    reply(response, http, (const uint8_t *)buffer, (size_t)n);
+}
+
+static int starts_with(sb_bytes_t b, const char *prefix) {
+    size_t n = strlen(prefix);
+    return b.len >= n && memcmp(b.ptr, prefix, n) == 0;
+}
+
+static sb_status_t on_http_request(void *instance, const sb_http_request_t *req, sb_response_t response, sb_error_t *err) {
+    (void)err;
+    sb_instance_t self = *(sb_instance_t *)instance;
+    uint8_t message[1024];
+    sb_error_t error = {sizeof(sb_error_t), 0, message, sizeof message, 0};
+    sb_status_t status;
+    if (starts_with(req->subpath, "/kv/")) {
+        sb_bytes_t key = {req->subpath.ptr + 4, req->subpath.len - 4};
+        if (starts_with(req->method, "PUT")) {
+            status = host->kv_put(self, key, req->body, 0);
+            if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+            reply(response, 204, NULL, 0);
+            return SB_OK;
+        }
+        sb_owned_bytes_t value = {NULL, 0};
+        status = host->kv_get(self, key, &value);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 200, value.ptr, value.len);
+        host->bytes_free(value);
+        return SB_OK;
+    }
+    if (starts_with(req->subpath, "/list")) {
+        sb_owned_bytes_t out = {NULL, 0};
+        sb_bytes_t none = {NULL, 0};
+        status = host->kv_list(self, req->query, none, 0, &out);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 200, out.ptr, out.len);
+        host->bytes_free(out);
+        return SB_OK;
+    }
+    if (starts_with(req->subpath, "/sql")) {
+        int64_t changes = 0;
+        status = host->sql_exec(self, req->body, NULL, 0, &changes, &error);
+        if (status != SB_OK) { reply_status(response, status, &error); return SB_OK; }
+        char buffer[64];
+        int n = snprintf(buffer, sizeof buffer, "{\"changes\":%lld}", (long long)changes);
+        reply(response, 200, (const uint8_t *)buffer, (size_t)n);
+        return SB_OK;
+    }
+    if (starts_with(req->subpath, "/query")) {
+        sb_owned_bytes_t out = {NULL, 0};
+        status = host->sql_query(self, req->body, NULL, 0, &out, &error);
+        if (status != SB_OK) { reply_status(response, status, &error); return SB_OK; }
+        reply(response, 200, out.ptr, out.len);
+        host->bytes_free(out);
+        return SB_OK;
+    }
+    reply(response, 404, (const uint8_t *)"{}", 2);
+    return SB_OK;
+}
+
+static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t result, sb_error_t *err) {
+    (void)instance; (void)message; (void)result;
+    return sb_error_set(err, SB_ERR_UNSUPPORTED, "probe does not send");
+}
+
+static const sb_route_t routes[] = {
+    {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/*", 2}},
+};
+
+static const sb_migration_t migrations[] = {
+    {sizeof(sb_migration_t), 0, {(const uint8_t *)"001_notes", 9},
+     {(const uint8_t *)"CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", 63}},
+};
+
+static const sb_plugin_hooks_t hooks = {
+    .struct_size = sizeof(sb_plugin_hooks_t),
+    .on_init = on_init,
+    .on_shutdown = on_shutdown,
+    .on_instance_start = on_instance_start,
+    .on_instance_stop = on_instance_stop,
+    .on_http_request = on_http_request,
+    .on_send = on_send,
+};
+
+static const sb_plugin_descriptor_t descriptor = {
+    .struct_size = sizeof(sb_plugin_descriptor_t),
+    .abi_major = SB_ABI_MAJOR,
+    .abi_minor = SB_ABI_MINOR,
+    .kind = SB_KIND_CHANNEL,
+    .name = {(const uint8_t *)"probe", 5},
+    .version = {(const uint8_t *)"1.0.0", 5},
+    .settings_schema = {(const uint8_t *)"{\"type\":\"object\"}", 17},
+    .routes = routes,
+    .route_count = 1,
+    .migrations = migrations,
+    .migration_count = 1,
+    .hooks = &hooks,
+};
+
+const sb_plugin_descriptor_t *switchboard_plugin_entry(uint16_t major, uint16_t minor, sb_error_t *err) {
+    (void)major; (void)minor; (void)err;
+    return &descriptor;
+}

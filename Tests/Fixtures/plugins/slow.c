@@ -1,0 +1,69 @@
+/* slow.c: a valid plugin "slow". GET /sleep blocks its worker thread for 5 s before answering;
+ * GET /fast answers at once. Tests that one slow hook does not stall other requests or plugins. */
+#define _POSIX_C_SOURCE 199309L
+#include <time.h>
+
+#include "switchboard_plugin.h"
+
+#define BYTES(s) { (const uint8_t *)(s), sizeof(s) - 1 }
+
+enum { ROUTE_SLEEP, ROUTE_FAST };
+
+/* The plugin and every instance pointer are the host table itself. */
+static sb_status_t on_init(const sb_host_api_t *host, void **out_plugin, sb_error_t *err) {
+    (void)err;
+    *out_plugin = (void *)host;
+    return SB_OK;
+}
+
+static void on_shutdown(void *plugin) { (void)plugin; }
+
+static sb_status_t on_instance_start(void *plugin, sb_instance_t instance, sb_bytes_t config_json,
+                                     void **out_instance, sb_error_t *err) {
+    (void)instance; (void)config_json; (void)err;
+    *out_instance = plugin;
+    return SB_OK;
+}
+
+static void on_instance_stop(void *instance) { (void)instance; }
+
+static sb_status_t on_http_request(void *instance, const sb_http_request_t *request, sb_response_t response,
+                                   sb_error_t *err) {
+    const sb_host_api_t *host = instance;
+    sb_header_t header = {BYTES("content-type"), BYTES("text/plain")};
+    (void)err;
+    if (request->route_index == ROUTE_SLEEP) {
+        struct timespec delay = {5, 0};
+        while (nanosleep(&delay, &delay) != 0) {
+            /* interrupted by a signal: sleep the rest */
+        }
+        return host->response_send(response, 200, &header, 1, sb_str("slept"));
+    }
+    return host->response_send(response, 200, &header, 1, sb_str("fast"));
+}
+
+static sb_status_t on_send(void *instance, sb_bytes_t message_json, sb_output_t result, sb_error_t *err) {
+    (void)instance; (void)message_json; (void)result;
+    return sb_error_set(err, SB_ERR_UNSUPPORTED, "slow does not send");
+}
+
+static const sb_route_t routes[] = {
+    {sizeof(sb_route_t), SB_MOUNT_INSTANCE, BYTES("GET"), BYTES("/sleep")},
+    {sizeof(sb_route_t), SB_MOUNT_INSTANCE, BYTES("GET"), BYTES("/fast")},
+};
+
+static const sb_plugin_hooks_t hooks = {
+    sizeof(sb_plugin_hooks_t), 0, on_init, on_shutdown, on_instance_start, on_instance_stop,
+    NULL, on_http_request, on_send, NULL,
+};
+
+static const sb_plugin_descriptor_t descriptor = {
+    sizeof(sb_plugin_descriptor_t), SB_ABI_MAJOR, SB_ABI_MINOR, SB_KIND_CHANNEL, 0,
+    BYTES("slow"), BYTES("1.0.0"), BYTES("{\"type\":\"object\"}"),
+    routes, 2, NULL, 0, &hooks,
+};
+
+const sb_plugin_descriptor_t *switchboard_plugin_entry(uint16_t major, uint16_t minor, sb_error_t *err) {
+    (void)major; (void)minor; (void)err;
+    return &descriptor;
+}

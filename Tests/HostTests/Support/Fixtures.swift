@@ -1,0 +1,60 @@
+import Foundation
+
+/// Where the repository, the ABI header, the built plugins and the C fixtures are.
+enum Fixtures {
+    /// The repository root (this file is Tests/HostTests/Support/Fixtures.swift).
+    static let repoRoot: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let includeDir = repoRoot + "/Sources/PluginAPI/include"
+    static let pluginSources = repoRoot + "/Tests/Fixtures/plugins"
+
+    /// The build's bin folder: the test binary sits beside the plugin libraries.
+    static let binDir: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (exe as NSString).deletingLastPathComponent
+    }()
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory(_ label: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sb-\(label)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    struct CompileError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Compile a C plugin with plain `cc` against the header, as a third party would.
+    @discardableResult
+    static func compile(source: String, to output: String, defines: [String] = []) throws -> String {
+        var arguments = ["-shared", "-fPIC", "-std=c99", "-Wall", "-Wextra", "-Werror", "-I", includeDir]
+        arguments += defines.map { "-D" + $0 }
+        arguments += ["-o", output, source]
+        let (status, output2) = try run("/usr/bin/env", ["cc"] + arguments)
+        guard status == 0 else { throw CompileError(description: "cc failed (\(status)): \(output2)") }
+        return output
+    }
+
+    /// Compile a fixture from Tests/Fixtures/plugins.
+    @discardableResult
+    static func compileFixture(_ name: String, into directory: String, as fileName: String? = nil, defines: [String] = []) throws -> String {
+        try compile(
+            source: "\(pluginSources)/\(name).c", to: "\(directory)/\(fileName ?? "lib\(name).so")", defines: defines)
+    }
+
+    /// Run a program and collect its combined output.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,216 @@
+import Testing
+
+@testable import SwitchboardStorage
+
+@Suite("HostDatabase")
+struct HostDatabaseTests {
+    private func withHost(_ body: (HostDatabase, ManualClock, String) throws -> Void) throws {
+        try withTemporaryDirectory { dir in
+            let clock = ManualClock()
+            let host = try HostDatabase(dataDirectory: dir, logger: quietLogger, now: clock.now)
+            try body(host, clock, dir)
+        }
+    }
+
+    @Test("opens host.sqlite with the registry migration applied, once")
+    func migrations() throws {
+        try withHost { host, _, dir in
+            #expect(host.path == dir + "/host.sqlite")
+            #expect(try Migrator.appliedMigrations(in: host.connection) == ["001_registry"])
+            let tenant = try host.createTenant(slug: "acme", name: "Acme")
+            let reopened = try HostDatabase(dataDirectory: dir, logger: quietLogger)
+            #expect(try reopened.tenant(id: tenant.id) == tenant)
+            #expect(try Migrator.appliedMigrations(in: reopened.connection) == ["001_registry"])
+        }
+    }
+
+    @Test("tenants: create, look up, list, change status; slugs are unique and validated")
+    func tenants() throws {
+        try withHost { host, clock, _ in
+            let acme = try host.createTenant(slug: "acme", name: "Acme Inc.")
+            #expect(acme.id.hasPrefix("ten_") && acme.id.count == 36)
+            #expect(acme.status == .active)
+            #expect(acme.createdAt == clock.now() && acme.updatedAt == acme.createdAt)
+            clock.advance(byMilliseconds: 10)
+            let globex = try host.createTenant(slug: "globex", name: "Globex")
+            #expect(globex.id != acme.id)
+            #expect(try host.tenant(slug: "acme") == acme)
+            #expect(try host.tenant(id: globex.id) == globex)
+            #expect(try host.tenant(id: "ten_missing") == nil)
+            #expect(try host.listTenants().map(\.slug) == ["acme", "globex"])
+
+            let duplicate = expectStorageError(.conflict) { try host.createTenant(slug: "acme", name: "Other") }
+            #expect(duplicate?.message.contains("acme") == true)
+            expectStorageError(.invalidArgument) { try host.createTenant(slug: "../evil", name: "x") }
+            expectStorageError(.invalidArgument) { try host.createTenant(slug: "Upper", name: "x") }
+            expectStorageError(.invalidArgument) { try host.createTenant(slug: "ok", name: "") }
+
+            clock.advance(byMilliseconds: 5)
+            let suspended = try host.updateTenantStatus(id: acme.id, status: .suspended)
+            #expect(suspended.status == .suspended)
+            #expect(suspended.updatedAt == acme.createdAt + 15)
+            #expect(try host.tenant(id: acme.id)?.status == .suspended)
+            expectStorageError(.notFound) { try host.updateTenantStatus(id: "ten_missing", status: .active) }
+            // The schema itself refuses unknown statuses.
+            expectStorageError(.conflict) {
+                try host.connection.run("UPDATE tenants SET status = 'deleted' WHERE id = ?1", [.text(acme.id)])
+            }
+        }
+    }
+
+    @Test("instances: create, look up, list, update, delete")
+    func instances() throws {
+        try withHost { host, clock, _ in
+            let acme = try host.createTenant(slug: "acme", name: "Acme")
+            let globex = try host.createTenant(slug: "globex", name: "Globex")
+            let main = try host.createInstance(
+                tenantId: acme.id, plugin: "sms", name: "main", isDefault: true, settings: #"{"from":"+100"}"#,
+                secrets: [1, 2, 3])
+            #expect(main.id.hasPrefix("ins_"))
+            let support = try host.createInstance(tenantId: acme.id, plugin: "webchat", name: "support", enabled: false)
+            let other = try host.createInstance(tenantId: globex.id, plugin: "sms", name: "globex-sms")
+
+            #expect(try host.instance(id: main.id) == main)
+            #expect(try host.instance(plugin: "sms", name: "main") == main)
+            #expect(try host.instance(plugin: "webchat", name: "main") == nil)
+            #expect(try host.defaultInstance(plugin: "sms") == main)
+            #expect(try host.defaultInstance(plugin: "webchat") == nil)
+            #expect(try host.listInstances().map(\.name) == ["globex-sms", "main", "support"])
+            #expect(try host.listInstances(tenantId: acme.id).map(\.name) == ["main", "support"])
+            #expect(try host.listInstances(plugin: "sms").map(\.name) == ["globex-sms", "main"])
+            #expect(try host.listInstances(tenantId: globex.id, plugin: "webchat").isEmpty)
+            #expect(support.enabled == false && support.settings == "{}" && support.secrets == nil)
+
+            clock.advance(byMilliseconds: 7)
+            let updated = try host.updateInstance(id: main.id, settings: #"{"from":"+200"}"#, enabled: false)
+            #expect(updated.settings == #"{"from":"+200"}"#)
+            #expect(updated.enabled == false)
+            #expect(updated.isDefault == true)  // untouched
+            #expect(updated.secrets == [1, 2, 3])  // kept
+            #expect(updated.updatedAt == main.createdAt + 7)
+            #expect(try host.updateInstance(id: main.id, secrets: .set([9])).secrets == [9])
+            #expect(try host.updateInstance(id: main.id, secrets: .clear).secrets == nil)
+            // Moving the default: unset it here, then set it there.
+            try host.updateInstance(id: main.id, isDefault: false)
+            try host.updateInstance(id: other.id, isDefault: true)
+            #expect(try host.defaultInstance(plugin: "sms")?.id == other.id)
+
+            expectStorageError(.invalidArgument) { try host.updateInstance(id: main.id, settings: "not json") }
+            expectStorageError(.invalidArgument) { try host.updateInstance(id: main.id, settings: "[1]") }
+            expectStorageError(.notFound) { try host.updateInstance(id: "ins_missing", enabled: true) }
+
+            try host.deleteInstance(id: support.id)
+            #expect(try host.instance(id: support.id) == nil)
+            expectStorageError(.notFound) { try host.deleteInstance(id: support.id) }
+        }
+    }
+
+    @Test("instance names are unique per plugin and each plugin has at most one default")
+    func instanceConstraints() throws {
+        try withHost { host, _, _ in
+            let acme = try host.createTenant(slug: "acme", name: "Acme")
+            let globex = try host.createTenant(slug: "globex", name: "Globex")
+            let first = try host.createInstance(tenantId: acme.id, plugin: "sms", name: "main", isDefault: true)
+            // Same name, same plugin: refused even for another tenant.
+            let taken = expectStorageError(.conflict) { try host.createInstance(tenantId: globex.id, plugin: "sms", name: "main") }
+            #expect(taken?.message.contains("main") == true)
+            // Same name, another plugin: fine.
+            _ = try host.createInstance(tenantId: acme.id, plugin: "webchat", name: "main", isDefault: true)
+            // A second default for sms: refused on create and on update.
+            expectStorageError(.conflict) {
+                try host.createInstance(tenantId: globex.id, plugin: "sms", name: "backup", isDefault: true)
+            }
+            let backup = try host.createInstance(tenantId: globex.id, plugin: "sms", name: "backup")
+            expectStorageError(.conflict) { try host.updateInstance(id: backup.id, isDefault: true) }
+            #expect(try host.defaultInstance(plugin: "sms")?.id == first.id)
+            // The schema enforces both rules even past the API's checks.
+            expectStorageError(.conflict) {
+                try host.connection.run("UPDATE channel_instances SET is_default = 1 WHERE id = ?1", [.text(backup.id)])
+            }
+            expectStorageError(.conflict) {
+                try host.connection.run("UPDATE channel_instances SET name = 'main' WHERE id = ?1", [.text(backup.id)])
+            }
+            // Bad input.
+            expectStorageError(.notFound) { try host.createInstance(tenantId: "ten_missing", plugin: "sms", name: "x") }
+            expectStorageError(.invalidArgument) { try host.createInstance(tenantId: acme.id, plugin: "sms", name: "a/b") }
+            expectStorageError(.invalidArgument) {
+                try host.createInstance(tenantId: acme.id, plugin: "sms", name: "x", settings: "{broken")
+            }
+            #expect(try host.listInstances().count == 3)
+        }
+    }
+
+    @Test("recordInbound stores a message once and reports redeliveries as duplicates")
+    func inboundDedupe() throws {
+        try withHost { host, clock, _ in
+            let acme = try host.createTenant(slug: "acme", name: "Acme")
+            let sms = try host.createInstance(tenantId: acme.id, plugin: "sms", name: "main")
+            let chat = try host.createInstance(tenantId: acme.id, plugin: "webchat", name: "main")
+            let message = InboundMessageRecord(
+                tenantId: acme.id, instanceId: sms.id, plugin: "sms", externalId: "ext-1", sender: "+15550001",
+                senderName: "Ann", text: "hi", threadKey: "t1", metadata: #"{"carrier":"x"}"#)
+            let first = try host.recordInbound(message)
+            #expect(first.duplicate == false)
+            #expect(first.record.id.hasPrefix("msg_"))
+            #expect(first.record.receivedAt == clock.now())
+            #expect(first.record.text == "hi" && first.record.senderName == "Ann" && first.record.metadata == #"{"carrier":"x"}"#)
+
+            clock.advance(byMilliseconds: 1000)
+            var redelivered = message
+            redelivered.text = "hi (again)"
+            let second = try host.recordInbound(redelivered)
+            #expect(second.duplicate == true)
+            #expect(second.record == first.record)  // the original row, unchanged
+            #expect(try host.inboundMessages(instanceId: sms.id).count == 1)
+
+            // The same external id on another instance is a different message.
+            var elsewhere = message
+            elsewhere.instanceId = chat.id
+            elsewhere.plugin = "webchat"
+            #expect(try host.recordInbound(elsewhere).duplicate == false)
+
+            expectStorageError(.invalidArgument) {
+                var bad = message
+                bad.externalId = ""
+                return try host.recordInbound(bad)
+            }
+            expectStorageError(.invalidArgument) {
+                var bad = message
+                bad.externalId = "ext-2"
+                bad.metadata = "{nope"
+                return try host.recordInbound(bad)
+            }
+            expectStorageError(.notFound) {
+                var bad = message
+                bad.externalId = "ext-3"
+                bad.tenantId = "ten_missing"
+                return try host.recordInbound(bad)
+            }
+        }
+    }
+
+    @Test("inboundMessages returns the newest messages, newest last")
+    func inboundOrder() throws {
+        try withHost { host, clock, _ in
+            let acme = try host.createTenant(slug: "acme", name: "Acme")
+            let sms = try host.createInstance(tenantId: acme.id, plugin: "sms", name: "main")
+            for index in 1...5 {
+                clock.advance(byMilliseconds: 1)
+                try host.recordInbound(
+                    InboundMessageRecord(
+                        tenantId: acme.id, instanceId: sms.id, plugin: "sms", externalId: "e\(index)", sender: "s",
+                        text: "m\(index)"))
+            }
+            #expect(try host.inboundMessages(instanceId: sms.id).map(\.text) == ["m1", "m2", "m3", "m4", "m5"])
+            #expect(try host.inboundMessages(instanceId: sms.id, limit: 2).map(\.text) == ["m4", "m5"])
+            #expect(try host.inboundMessages(instanceId: "ins_other").isEmpty)
+            // Explicit timestamps order the list even when inserted out of order.
+            try host.recordInbound(
+                InboundMessageRecord(
+                    tenantId: acme.id, instanceId: sms.id, plugin: "sms", externalId: "early", sender: "s", text: "m0",
+                    receivedAt: 1))
+            #expect(try host.inboundMessages(instanceId: sms.id, limit: 3).map(\.text) == ["m3", "m4", "m5"])
+            #expect(try host.inboundMessages(instanceId: sms.id).first?.text == "m0")
+        }
+    }
+}
