@@ -129,10 +129,23 @@ if ProcessInfo.processInfo.environment["SWITCHBOARD_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "SwitchboardBenchmarks",
-            dependencies: ["SwitchboardHost"],
+            dependencies: [
+                "SwitchboardHost", "SwitchboardStorage", "PluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/SwitchboardBenchmarks",
             swiftSettings: swiftSettings + [.unsafeFlags(["-Ounchecked"])]
         )
     )
     package.products.append(.executable(name: "switchboard-benchmarks", targets: ["SwitchboardBenchmarks"]))
+    // A Swift SDK plugin whose hooks do nothing: the subject of the SDK hook round-trip benchmark.
+    package.targets.append(
+        .target(
+            name: "NoopPlugin",
+            dependencies: ["SwitchboardSDK"],
+            path: "Benchmarks/NoopPlugin",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(.library(name: "NoopPlugin", type: .dynamic, targets: ["NoopPlugin"]))
 }

@@ -11,6 +11,7 @@ extension HostDatabase {
     /// - Returns: the stored row (the earlier one for a duplicate) and whether it was a duplicate.
     /// - Throws: invalidArgument when externalId or sender is empty or
     ///   metadata is not JSON; notFound when the tenant does not exist.
+    @discardableResult
     public func recordInbound(_ message: InboundMessageRecord) throws -> (record: InboundMessageRecord, duplicate: Bool) {
         try Self.requireNonEmpty(message.externalId, field: "external_id")
         try Self.requireNonEmpty(message.sender, field: "sender")

@@ -11,7 +11,7 @@ public final class PluginStorageProvider: Sendable {
     public let dataDirectory: String
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let storages = Mutex<[Key: Entry]>([:])
+    private let state = Mutex(State())
 
     private struct Key: Hashable {
         var tenant: String
@@ -21,6 +21,23 @@ public final class PluginStorageProvider: Sendable {
     private struct Entry: Sendable {
         var storage: PluginStorage
         var migrations: [Migration]
+    }
+
+    /// A closed storage that callers may still hold. Its file stays locked
+    /// until the last holder lets go, so reopening reuses it.
+    private final class Retired {
+        weak var storage: PluginStorage?
+        let migrations: [Migration]
+
+        init(_ entry: Entry) {
+            storage = entry.storage
+            migrations = entry.migrations
+        }
+    }
+
+    private struct State {
+        var open: [Key: Entry] = [:]
+        var retired: [Key: Retired] = [:]
     }
 
     /// Makes a provider.
@@ -47,19 +64,24 @@ public final class PluginStorageProvider: Sendable {
     public func storage(tenant: String, plugin: String, migrations: [Migration]) throws -> PluginStorage {
         let file = try path(tenant: tenant, plugin: plugin)
         let key = Key(tenant: tenant, plugin: plugin)
-        return try storages.withLock { storages in
-            if var entry = storages[key] {
-                if entry.migrations != migrations {
-                    try entry.storage.applyMigrations(migrations)
-                    entry.migrations = migrations
-                    storages[key] = entry
-                }
-                return entry.storage
+        return try state.withLock { state in
+            var entry: Entry
+            if let open = state.open[key] {
+                entry = open
+            } else if let retired = state.retired.removeValue(forKey: key), let storage = retired.storage {
+                entry = Entry(storage: storage, migrations: retired.migrations)
+            } else {
+                let storage = try PluginStorage(
+                    tenant: tenant, plugin: plugin, path: file, migrations: migrations, now: now, logger: logger)
+                state.open[key] = Entry(storage: storage, migrations: migrations)
+                return storage
             }
-            let storage = try PluginStorage(
-                tenant: tenant, plugin: plugin, path: file, migrations: migrations, now: now, logger: logger)
-            storages[key] = Entry(storage: storage, migrations: migrations)
-            return storage
+            if entry.migrations != migrations {
+                try entry.storage.applyMigrations(migrations)
+                entry.migrations = migrations
+            }
+            state.open[key] = entry
+            return entry.storage
         }
     }
 
@@ -71,22 +93,32 @@ public final class PluginStorageProvider: Sendable {
         return "\(root)/tenants/\(tenant)/plugins/\(plugin).sqlite"
     }
 
-    /// Forgets the cached storage of (tenant, plugin); its file closes once
-    /// no caller holds the ``PluginStorage`` any more.
+    /// Forgets the cached storage of (tenant, plugin). Its file closes once
+    /// no caller holds the ``PluginStorage`` any more; until then, asking for
+    /// it again returns the same object.
     public func close(tenant: String, plugin: String) {
-        _ = storages.withLock { $0.removeValue(forKey: Key(tenant: tenant, plugin: plugin)) }
+        state.withLock { state in
+            if let entry = state.open.removeValue(forKey: Key(tenant: tenant, plugin: plugin)) {
+                state.retired[Key(tenant: tenant, plugin: plugin)] = Retired(entry)
+            }
+            state.retired = state.retired.filter { $0.value.storage != nil }
+        }
     }
 
-    /// Forgets every cached storage.
+    /// Forgets every cached storage (see ``close(tenant:plugin:)``).
     public func closeAll() {
-        storages.withLock { $0.removeAll() }
+        state.withLock { state in
+            for (key, entry) in state.open { state.retired[key] = Retired(entry) }
+            state.open.removeAll()
+            state.retired = state.retired.filter { $0.value.storage != nil }
+        }
     }
 
     /// Deletes expired KV entries in every open storage.
     /// - Returns: how many entries were deleted; failures are logged and skipped.
     @discardableResult
     public func sweepExpired() -> Int {
-        let open = storages.withLock { Array($0.values.map(\.storage)) }
+        let open = state.withLock { Array($0.open.values.map(\.storage)) }
         var total = 0
         for storage in open {
             do {

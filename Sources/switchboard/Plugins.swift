@@ -80,17 +80,50 @@ struct Plugins: AsyncParsableCommand {
         @Option(help: "Instance start/stop cycles.")
         var cycles = 1000
 
+        @Flag(help: .hidden)
+        var inProcess = false
+
         func run() async throws {
             var allPassed = true
             for path in paths {
-                let report = await ConformanceChecker(cycles: cycles).check(file: path)
-                print("== \(path)")
-                for result in report.results {
-                    print("\(result.passed ? "PASS" : "FAIL")  \(result.name)\(result.detail.isEmpty ? "" : ": \(result.detail)")")
-                }
-                allPassed = allPassed && report.passed
+                say("== \(path)")
+                let passed = inProcess ? await checkHere(path) : try isolated(path)
+                allPassed = allPassed && passed
             }
             if !allPassed { throw ExitCode(1) }
         }
+
+        /// Run the checks in this process and print one line per check.
+        private func checkHere(_ path: String) async -> Bool {
+            let report = await ConformanceChecker(cycles: cycles).check(file: path) { result in
+                say("\(result.passed ? "PASS" : "FAIL")  \(result.name)\(result.detail.isEmpty ? "" : ": \(result.detail)")")
+            }
+            return report.passed
+        }
+
+        /// Run the checks for one file in a child process, so a plugin that crashes is
+        /// reported as a failure instead of taking the checker down with it.
+        private func isolated(_ path: String) throws -> Bool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            process.arguments = ["plugins", "check", "--in-process", "--cycles", "\(cycles)", path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // Drop the child's own "== path" header.
+            FileHandle.standardOutput.write(Data(output.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n").utf8))
+            if process.terminationReason == .uncaughtSignal {
+                say("FAIL  plugin crashed the scratch host (signal \(process.terminationStatus))")
+                return false
+            }
+            return process.terminationStatus == 0
+        }
     }
+}
+
+/// Write a line straight to standard output, unbuffered, so nothing is lost if a plugin crashes.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -38,4 +38,16 @@ struct ConformanceTests {
         #expect(failing.1.contains("FAIL  descriptor and version negotiation"))
         #expect(failing.1.contains("abi_major"))
     }
+
+    @Test("a plugin that crashes the scratch host is reported, and the other files are still checked")
+    func crashIsReported() async throws {
+        let dir = try Fixtures.temporaryDirectory("check-crash")
+        let crashing = try Fixtures.compileFixture("crashes", into: dir)
+        let good = try Fixtures.compileFixture("versioned", into: dir)
+        let (status, output) = try Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "10", crashing, good])
+        #expect(status == 1)
+        #expect(output.contains("FAIL  plugin crashed the scratch host"), "\(output)")
+        #expect(output.contains("== \(good)"))
+        #expect(output.components(separatedBy: "PASS  descriptor and version negotiation").count == 3, "both files got that far: \(output)")
+    }
 }

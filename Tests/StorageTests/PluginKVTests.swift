@@ -41,6 +41,21 @@ struct PluginKVTests {
         }
     }
 
+    @Test("closing a storage that is still held and reopening it returns the same storage")
+    func reopenWhileHeld() throws {
+        try withTemporaryDirectory { dir in
+            let provider = PluginStorageProvider(dataDirectory: dir, logger: quietLogger)
+            let held = try provider.storage(tenant: "acme", plugin: "echo", migrations: [])
+            try held.kvPut(key: "k".bytes, value: [1])
+            provider.close(tenant: "acme", plugin: "echo")
+            // The file is still locked by `held`; the provider hands it out again instead of opening a rival.
+            let again = try provider.storage(tenant: "acme", plugin: "echo", migrations: [])
+            #expect(again === held)
+            try again.kvPut(key: "k".bytes, value: [2])
+            #expect(try held.kvGet("k".bytes) == [2])
+        }
+    }
+
     @Test("validates keys and values")
     func validation() throws {
         try withStorage { kv, _, _ in

@@ -29,15 +29,17 @@ public struct ConformanceChecker: Sendable {
         self.concurrency = concurrency
     }
 
-    public func check(file: String) async -> Report {
+    /// Check one file. `onResult` sees each result as soon as it is known (so a caller can
+    /// print it before a misbehaving plugin gets the chance to crash the process).
+    public func check(file: String, onResult: @escaping @Sendable (Result) -> Void = { _ in }) async -> Report {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        let report = await check(file: file, httpClient: httpClient)
+        let log = ResultLog(onResult)
+        let report = await check(file: file, httpClient: httpClient, log: log)
         try? await httpClient.shutdown()
         return report
     }
 
-    private func check(file: String, httpClient: HTTPClient) async -> Report {
-        var results: [Result] = []
+    private func check(file: String, httpClient: HTTPClient, log: ResultLog) async -> Report {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-check-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var logger = Logger(label: "switchboard.check")
@@ -57,16 +59,18 @@ public struct ConformanceChecker: Sendable {
                 httpClient: httpClient, metrics: HostMetrics(), eventLoops: MultiThreadedEventLoopGroup.singleton,
                 logger: logger)
         } catch {
-            return Report(file: file, results: [Result(name: "scratch host", passed: false, detail: "\(error)")])
+            log.append(Result(name: "scratch host", passed: false, detail: "\(error)"))
+            return Report(file: file, results: log.all)
         }
 
-        let report = await runChecks(file: file, absolute: absolute, runtime: runtime, database: database)
+        let report = await runChecks(file: file, absolute: absolute, runtime: runtime, database: database, log: log)
         await runtime.shutdown()
         return report
     }
 
-    private func runChecks(file: String, absolute: String, runtime: PluginRuntime, database: HostDatabase) async -> Report {
-        var results: [Result] = []
+    private func runChecks(
+        file: String, absolute: String, runtime: PluginRuntime, database: HostDatabase, log results: ResultLog
+    ) async -> Report {
         // 1 + 2. Descriptor, version negotiation and mandatory hooks are all checked by the loader.
         let status: PluginStatus
         do {
@@ -77,10 +81,11 @@ public struct ConformanceChecker: Sendable {
             let hookProblem = error.code == .missingHook
             results.append(Result(name: "descriptor and version negotiation", passed: hookProblem, detail: hookProblem ? "" : error.description))
             results.append(Result(name: "mandatory hooks", passed: false, detail: hookProblem ? error.description : "not reached"))
-            return Report(file: file, results: results)
+            return Report(file: file, results: results.all)
         }
         guard let plugin = runtime.plugin(named: status.name) else {
-            return Report(file: file, results: results + [Result(name: "plugin registered", passed: false, detail: "")])
+            results.append(Result(name: "plugin registered", passed: false, detail: ""))
+            return Report(file: file, results: results.all)
         }
         let context: (TenantRecord, InstanceRecord)
         do {
@@ -89,12 +94,13 @@ public struct ConformanceChecker: Sendable {
                 tenantId: tenant.id, plugin: plugin.name, name: "check", isDefault: true, enabled: true, settings: "{}")
             context = (tenant, record)
         } catch {
-            return Report(file: file, results: results + [Result(name: "scratch registry", passed: false, detail: "\(error)")])
+            results.append(Result(name: "scratch registry", passed: false, detail: "\(error)"))
+            return Report(file: file, results: results.all)
         }
         results.append(await startStopCycles(runtime, plugin, context))
         results.append(await concurrentCalls(runtime, plugin, context))
-        results.append(contentsOf: await badInputs(runtime, plugin, context))
-        return Report(file: file, results: results)
+        await badInputs(runtime, plugin, context, log: results)
+        return Report(file: file, results: results.all)
     }
 
     // MARK: - Checks
@@ -125,36 +131,44 @@ public struct ConformanceChecker: Sendable {
         }
         let requests = plugin.manifest.routes.map { route in Self.request(for: route, plugin: plugin.name, body: Array("{}".utf8)) }
         let calls = 50
-        let answered = await withTaskGroup(of: Int.self) { group in
+        let counts = await withTaskGroup(of: (Int, Int).self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
-                    var count = 0
+                    var answered = 0
+                    var sends = 0
                     for call in 0..<calls {
                         if !requests.isEmpty {
                             let outcome = await runtime.dispatch(requests[(worker + call) % requests.count])
-                            if case .answered(_, _, let finished) = outcome { finished(); count += 1 }
+                            if case .answered(_, _, let finished) = outcome {
+                                finished()
+                                answered += 1
+                            }
                         }
                         _ = try? await runtime.send(instanceId: context.1.id, messageJSON: Array(#"{"to":"x","text":"conformance"}"#.utf8))
+                        sends += 1
                     }
-                    return count
+                    return (answered, sends)
                 }
             }
-            return await group.reduce(0, +)
+            return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         }
         let expected = requests.isEmpty ? 0 : concurrency * calls
-        return Result(name: name, passed: answered == expected, detail: "\(answered)/\(expected) requests answered")
+        return Result(
+            name: name, passed: counts.0 == expected && counts.1 == concurrency * calls,
+            detail: "\(counts.0)/\(expected) requests answered, \(counts.1) sends returned")
     }
-
-    private func badInputs(_ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord)) async -> [Result] {
+    private func badInputs(
+        _ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord), log results: ResultLog
+    ) async {
         let inputs: [(String, [UInt8])] = [
             ("empty", []),
             ("10 MiB", [UInt8](repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024)),
             ("invalid UTF-8", [0xC3, 0x28, 0xFF, 0xFE, 0x80]),
             ("invalid JSON", Array(#"{"settings": [1, 2,"#.utf8)),
         ]
-        var results: [Result] = []
         guard let instance = runtime.runningInstance(id: context.1.id) else {
-            return [Result(name: "bad inputs", passed: false, detail: "no running instance")]
+            results.append(Result(name: "bad inputs", passed: false, detail: "no running instance"))
+            return
         }
         for (label, bytes) in inputs {
             var statuses: [String] = []
@@ -181,7 +195,6 @@ public struct ConformanceChecker: Sendable {
             }
             results.append(Result(name: "bad input (\(label)) to every hook", passed: true, detail: statuses.joined(separator: " ")))
         }
-        return results
     }
 
     // MARK: - Helpers
@@ -219,3 +232,22 @@ public struct ConformanceChecker: Sendable {
         return result.map { "\(ABIStatus($0))" } ?? "unavailable"
     }
 }
+
+/// Results in order, each passed to a callback as it is added.
+final class ResultLog: Sendable {
+    private let results = Mutex<[ConformanceChecker.Result]>([])
+    private let onResult: @Sendable (ConformanceChecker.Result) -> Void
+
+    init(_ onResult: @escaping @Sendable (ConformanceChecker.Result) -> Void) {
+        self.onResult = onResult
+    }
+
+    func append(_ result: ConformanceChecker.Result) {
+        results.withLock { $0.append(result) }
+        onResult(result)
+    }
+
+    var all: [ConformanceChecker.Result] { results.withLock { $0 } }
+}
+
+import Synchronization

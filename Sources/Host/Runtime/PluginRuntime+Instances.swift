@@ -21,6 +21,7 @@ extension PluginRuntime {
             RuntimeInstance(handle: handle, plugin: plugin, snapshot: snapshot, environment: environment, logger: logger)
         }
         let hooks = plugin.hooks
+        let started = ContinuousClock.now
         let (status, message, pointer) = try await plugin.run {
             var error = ErrorBuffer()
             var out: UnsafeMutableRawPointer?
@@ -31,6 +32,7 @@ extension PluginRuntime {
             }
             return (status, error.message, PluginPointer(raw: out))
         }
+        recordHook("on_instance_start", instance, status: status, since: started)
         guard status == SB_OK else {
             HostHandles.instances.remove(instance.handle)
             instance.releaseHandles()
@@ -62,7 +64,9 @@ extension PluginRuntime {
         }
         let hooks = instance.plugin.hooks
         let pointer = instance.pointer
+        let started = ContinuousClock.now
         _ = try? await instance.plugin.run { hooks.raw.on_instance_stop?(pointer.raw) }
+        recordHook("on_instance_stop", instance, status: SB_OK, since: started)
     }
 
     // MARK: - Registry changes
@@ -111,6 +115,7 @@ extension PluginRuntime {
         let previous = instance.snapshot
         instance.update(snapshot)
         let pointer = instance.pointer
+        let started = ContinuousClock.now
         let result = try? await instance.plugin.run {
             var error = ErrorBuffer()
             let status = snapshot.configJSON.withUnsafeBufferPointer { config in
@@ -118,6 +123,7 @@ extension PluginRuntime {
             }
             return (status, error.message)
         }
+        recordHook("on_config_changed", instance, status: result?.0 ?? SB_ERR_UNAVAILABLE, since: started)
         guard let result, result.0 == SB_OK else {
             instance.update(previous)
             instance.logger.info(

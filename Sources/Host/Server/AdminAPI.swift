@@ -22,7 +22,7 @@ struct AdminAPI {
             return try JSONResponse.make(["instances": database.listInstances(tenantId: tenant, plugin: plugin).map(instanceJSON)])
         }
         admin.post("instances") { request, context in try await createInstance(request, context) }
-        admin.get("instances/:id") { _, context in try instanceJSON(try requireInstance(context)) |> { JSONResponse.make($0) } }
+        admin.get("instances/:id") { _, context in JSONResponse.make(instanceJSON(try requireInstance(context))) }
         admin.patch("instances/:id") { request, context in try await updateInstance(request, context) }
         admin.delete("instances/:id") { _, context in
             let record = try requireInstance(context)
@@ -62,7 +62,7 @@ struct AdminAPI {
         do {
             let status = try await runtime.load(path: path)
             return JSONResponse.encode(status, status: 201)
-        } catch let error as PluginLoadError {
+        } catch {
             let status = error.code == .outsidePluginDirectories ? 403 : (error.code == .alreadyLoaded ? 409 : 422)
             var extra = ["file": error.file, "code": error.code.description]
             if let field = error.field { extra["plugin_field"] = field }
@@ -169,6 +169,3 @@ struct AdminAPI {
         return object
     }
 }
-
-infix operator |> : AdditionPrecedence
-func |> <A, B>(value: A, transform: (A) throws -> B) rethrows -> B { try transform(value) }

@@ -105,9 +105,23 @@ struct RuntimeService: Service {
     let server: HostServer
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sweepExpiredKeys() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         await server.shutdown()
         server.logger.info("plugins stopped; exiting")
+    }
+
+    /// Expired KV entries already read as absent; this reclaims their space now and then.
+    private func sweepExpiredKeys() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(300))
+            if Task.isCancelled { return }
+            let removed = server.runtime.environment.storage.sweepExpired()
+            if removed > 0 { server.logger.debug("expired KV entries removed", metadata: ["count": "\(removed)"]) }
+        }
     }
 }
 

@@ -1,1 +1,0 @@
-// Placeholder so the package builds while this target is written; delete when real sources exist.
