@@ -24,7 +24,7 @@ final class SMSPlugin: ChannelPlugin {
                 "auth_token": {"type": "string", "writeOnly": true, "description": "Provider auth token (secret)"},
                 "front_desk_number": {"type": "string", "description": "E.164 number messages are sent from"},
                 "unknown_sender_reply": {"type": "string", "description": "Reply to senders the tenant does not know"},
-                "quarantine_default_days": {"type": "integer", "minimum": 0, "description": "Days a new sender stays quarantined"}
+                "quarantine_default_days": {"type": "integer", "minimum": 1, "default": 90, "description": "Default quarantine period for a retired number, in days"}
               },
               "additionalProperties": false
             }

@@ -22,7 +22,9 @@ public func exportPlugin<P: ChannelPlugin>(
     _ plugin: P.Type, _ hostMajor: UInt16, _ hostMinor: UInt16, _ err: PluginEntryError
 ) -> PluginEntryResult {
     if hostMajor != UInt16(SB_ABI_MAJOR) {
-        writeError(err, "plugin built for Switchboard ABI \(SB_ABI_MAJOR).\(SB_ABI_MINOR); host offers \(hostMajor).\(hostMinor)")
+        writeError(
+            err,
+            "plugin built for Switchboard ABI \(SB_ABI_MAJOR).\(SB_ABI_MINOR); host offers \(hostMajor).\(hostMinor)")
         return nil
     }
     return registration.register(plugin, err)
@@ -70,7 +72,9 @@ private func validate(_ d: PluginDescription) -> String? {
     let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
     let digit = UInt8(ascii: "0")...UInt8(ascii: "9")
     guard let first = name.first, lower.contains(first), name.count <= 32,
-        name.allSatisfy({ lower.contains($0) || digit.contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        name.allSatisfy({
+            lower.contains($0) || digit.contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        })
     else { return "name \"\(d.name)\" does not match [a-z][a-z0-9_-]{0,31}" }
     if d.version.isEmpty { return "empty version" }
     guard let schema = try? JSONValue(parsing: d.settingsSchema), schema.objectMembers != nil else {
@@ -99,33 +103,37 @@ private func staticBytes(_ s: String) -> sb_bytes_t {
 private func makeDescriptor(_ d: PluginDescription) -> UnsafePointer<sb_plugin_descriptor_t> {
     let routes = UnsafeMutablePointer<sb_route_t>.allocate(capacity: max(d.routes.count, 1))
     for (i, r) in d.routes.enumerated() {
-        (routes + i).initialize(to: sb_route_t(
-            struct_size: UInt32(MemoryLayout<sb_route_t>.size),
-            mount: UInt32(r.mount == .alias ? SB_MOUNT_ALIAS : SB_MOUNT_INSTANCE),
-            method: staticBytes(r.method), path: staticBytes(r.path)))
+        (routes + i).initialize(
+            to: sb_route_t(
+                struct_size: UInt32(MemoryLayout<sb_route_t>.size),
+                mount: UInt32(r.mount == .alias ? SB_MOUNT_ALIAS : SB_MOUNT_INSTANCE),
+                method: staticBytes(r.method), path: staticBytes(r.path)))
     }
     let migrations = UnsafeMutablePointer<sb_migration_t>.allocate(capacity: max(d.migrations.count, 1))
     for (i, m) in d.migrations.enumerated() {
-        (migrations + i).initialize(to: sb_migration_t(
-            struct_size: UInt32(MemoryLayout<sb_migration_t>.size), reserved: 0,
-            name: staticBytes(m.name), sql: staticBytes(m.sql)))
+        (migrations + i).initialize(
+            to: sb_migration_t(
+                struct_size: UInt32(MemoryLayout<sb_migration_t>.size), reserved: 0,
+                name: staticBytes(m.name), sql: staticBytes(m.sql)))
     }
     let hooks = UnsafeMutablePointer<sb_plugin_hooks_t>.allocate(capacity: 1)
-    hooks.initialize(to: sb_plugin_hooks_t(
-        struct_size: UInt32(MemoryLayout<sb_plugin_hooks_t>.size), reserved: 0,
-        on_init: sdkOnInit, on_shutdown: sdkOnShutdown,
-        on_instance_start: sdkOnInstanceStart, on_instance_stop: sdkOnInstanceStop,
-        on_config_changed: sdkOnConfigChanged, on_http_request: sdkOnHTTPRequest,
-        on_send: sdkOnSend, on_timer: sdkOnTimer))
+    hooks.initialize(
+        to: sb_plugin_hooks_t(
+            struct_size: UInt32(MemoryLayout<sb_plugin_hooks_t>.size), reserved: 0,
+            on_init: sdkOnInit, on_shutdown: sdkOnShutdown,
+            on_instance_start: sdkOnInstanceStart, on_instance_stop: sdkOnInstanceStop,
+            on_config_changed: sdkOnConfigChanged, on_http_request: sdkOnHTTPRequest,
+            on_send: sdkOnSend, on_timer: sdkOnTimer))
     let descriptor = UnsafeMutablePointer<sb_plugin_descriptor_t>.allocate(capacity: 1)
-    descriptor.initialize(to: sb_plugin_descriptor_t(
-        struct_size: UInt32(MemoryLayout<sb_plugin_descriptor_t>.size),
-        abi_major: UInt16(SB_ABI_MAJOR), abi_minor: UInt16(SB_ABI_MINOR),
-        kind: UInt32(SB_KIND_CHANNEL), reserved: 0,
-        name: staticBytes(d.name), version: staticBytes(d.version), settings_schema: staticBytes(d.settingsSchema),
-        routes: d.routes.isEmpty ? nil : UnsafePointer(routes), route_count: d.routes.count,
-        migrations: d.migrations.isEmpty ? nil : UnsafePointer(migrations), migration_count: d.migrations.count,
-        hooks: UnsafePointer(hooks)))
+    descriptor.initialize(
+        to: sb_plugin_descriptor_t(
+            struct_size: UInt32(MemoryLayout<sb_plugin_descriptor_t>.size),
+            abi_major: UInt16(SB_ABI_MAJOR), abi_minor: UInt16(SB_ABI_MINOR),
+            kind: UInt32(SB_KIND_CHANNEL), reserved: 0,
+            name: staticBytes(d.name), version: staticBytes(d.version), settings_schema: staticBytes(d.settingsSchema),
+            routes: d.routes.isEmpty ? nil : UnsafePointer(routes), route_count: d.routes.count,
+            migrations: d.migrations.isEmpty ? nil : UnsafePointer(migrations), migration_count: d.migrations.count,
+            hooks: UnsafePointer(hooks)))
     return UnsafePointer(descriptor)
 }
 
@@ -270,7 +278,8 @@ private func sdkOnSend(
     do {
         return try withInstance(instance) { box in
             // An empty body skips the parser (and its allocations) entirely.
-            let result = messageJSON.len == 0
+            let result =
+                messageJSON.len == 0
                 ? try box.instance.send(OutboundMessage(json: .null))
                 : try box.instance.send(OutboundMessage(json: JSONValue.parse(messageJSON.buffer)))
             if result.externalID == nil && result.status == .sent {

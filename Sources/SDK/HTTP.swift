@@ -59,7 +59,8 @@ public struct HTTPRequest: Sendable {
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// Size of the 1.0 request struct: the host's struct_size must cover it.
-    static let v1_0Size = MemoryLayout<sb_http_request_t>.offset(of: \sb_http_request_t.body)!
+    static let v1_0Size =
+        MemoryLayout<sb_http_request_t>.offset(of: \sb_http_request_t.body)!
         + MemoryLayout<sb_bytes_t>.size
 
     init(_ r: UnsafePointer<sb_http_request_t>, routes: [Route]) throws {
@@ -114,8 +115,9 @@ public struct HTTPResponder: Sendable {
 
     /// Send a JSON body with content type `application/json`.
     public func send(status: Int, json: JSONValue, headers: [HTTPHeader] = []) throws {
-        try send(status: status, headers: [HTTPHeader("content-type", "application/json")] + headers,
-                 body: json.jsonBytes)
+        try send(
+            status: status, headers: [HTTPHeader("content-type", "application/json")] + headers,
+            body: json.jsonBytes)
     }
 
     /// Start a streamed response (for example `text/event-stream`).
@@ -168,8 +170,10 @@ public struct HTTPFetchRequest: Sendable {
     /// 0: the host's default (30 s).
     public var timeoutMs: UInt32
 
-    public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8] = [],
-                timeoutMs: UInt32 = 0) {
+    public init(
+        method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8] = [],
+        timeoutMs: UInt32 = 0
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

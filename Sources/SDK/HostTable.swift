@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The host's service table (`sb_host_api_t`). Host-owned, constant, valid
@@ -13,7 +13,8 @@ struct HostTable: @unchecked Sendable {
 
     /// Bytes a host must provide for every slot of ABI 1.0 (the last 1.0 slot is `output_write`).
     /// A slot added in a later minor is usable only when `has(\.slot)` is true.
-    static let v1_0Size = MemoryLayout<sb_host_api_t>.offset(of: \sb_host_api_t.output_write)!
+    static let v1_0Size =
+        MemoryLayout<sb_host_api_t>.offset(of: \sb_host_api_t.output_write)!
         + MemoryLayout<UnsafeRawPointer>.size
 
     /// True when the host's table is large enough to contain `slot`.

@@ -124,8 +124,9 @@ public struct KeyValueStore: Sendable {
     public func compareAndSwap(_ key: String, expected: String?, desired: String?, ttlMs: UInt64 = 0) throws
         -> Bool
     {
-        try compareAndSwap(key, expected: expected.map { Array($0.utf8) }, desired: desired.map { Array($0.utf8) },
-                           ttlMs: ttlMs)
+        try compareAndSwap(
+            key, expected: expected.map { Array($0.utf8) }, desired: desired.map { Array($0.utf8) },
+            ttlMs: ttlMs)
     }
 
     private func withOptionalBytes<R>(_ value: [UInt8]?, _ body: (UnsafePointer<sb_bytes_t>?) -> R) -> R {
@@ -251,8 +252,9 @@ public struct SQLDatabase: Sendable {
             var values: [sb_sql_value_t] = []
             values.reserveCapacity(params.count)
             for (i, p) in params.enumerated() {
-                var v = sb_sql_value_t(type: SB_SQL_NULL, reserved: 0, integer: 0, real: 0,
-                                       bytes: sb_bytes_t(ptr: nil, len: 0))
+                var v = sb_sql_value_t(
+                    type: SB_SQL_NULL, reserved: 0, integer: 0, real: 0,
+                    bytes: sb_bytes_t(ptr: nil, len: 0))
                 switch p {
                 case .null: break
                 case .integer(let x): v.type = SB_SQL_INTEGER; v.integer = x

@@ -13,8 +13,10 @@ public struct InstanceConfig: Sendable, Equatable, CustomStringConvertible {
     /// Secret settings (tokens, keys).
     public var secrets: JSONValue
 
-    public init(tenant: String, instance: String, plugin: String, isDefault: Bool = false,
-                settings: JSONValue = .emptyObject, secrets: JSONValue = .emptyObject) {
+    public init(
+        tenant: String, instance: String, plugin: String, isDefault: Bool = false,
+        settings: JSONValue = .emptyObject, secrets: JSONValue = .emptyObject
+    ) {
         self.tenant = tenant
         self.instance = instance
         self.plugin = plugin
@@ -54,9 +56,13 @@ public struct OutboundMessage: Sendable {
         self.json = json
     }
 
-    public init(to: String, text: String, messageID: String? = nil, conversationID: String? = nil,
-                threadKey: String? = nil, metadata: JSONValue? = nil) {
-        var m: [(key: String, value: JSONValue)] = [(key: "to", value: .string(to)), (key: "text", value: .string(text))]
+    public init(
+        to: String, text: String, messageID: String? = nil, conversationID: String? = nil,
+        threadKey: String? = nil, metadata: JSONValue? = nil
+    ) {
+        var m: [(key: String, value: JSONValue)] = [
+            (key: "to", value: .string(to)), (key: "text", value: .string(text)),
+        ]
         if let messageID { m.append((key: "message_id", value: .string(messageID))) }
         if let conversationID { m.append((key: "conversation_id", value: .string(conversationID))) }
         if let threadKey { m.append((key: "thread_key", value: .string(threadKey))) }
@@ -119,8 +125,10 @@ public struct InboundMessage: Sendable {
     public var timestamp: Int64?
     public var metadata: JSONValue?
 
-    public init(externalID: String, from: String, text: String, fromName: String? = nil, threadKey: String? = nil,
-                timestamp: Int64? = nil, metadata: JSONValue? = nil) {
+    public init(
+        externalID: String, from: String, text: String, fromName: String? = nil, threadKey: String? = nil,
+        timestamp: Int64? = nil, metadata: JSONValue? = nil
+    ) {
         self.externalID = externalID
         self.from = from
         self.text = text

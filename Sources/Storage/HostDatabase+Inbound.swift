@@ -12,7 +12,8 @@ extension HostDatabase {
     /// - Throws: invalidArgument when externalId or sender is empty or
     ///   metadata is not JSON; notFound when the tenant does not exist.
     @discardableResult
-    public func recordInbound(_ message: InboundMessageRecord) throws -> (record: InboundMessageRecord, duplicate: Bool) {
+    public func recordInbound(_ message: InboundMessageRecord) throws -> (record: InboundMessageRecord, duplicate: Bool)
+    {
         try Self.requireNonEmpty(message.externalId, field: "external_id")
         try Self.requireNonEmpty(message.sender, field: "sender")
         if let metadata = message.metadata { try requireJSON(metadata, field: "metadata", objectOnly: false) }

@@ -17,7 +17,8 @@ extension HostDatabase {
                 "INSERT INTO tenants(\(Self.tenantColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 [.text(record.id), .text(slug), .text(name), .text(status.rawValue), .integer(time), .integer(time)])
         } catch let error as StorageError where error.code == .conflict {
-            throw StorageError(.conflict, "tenant slug \(StorageSupport.quoted(slug)) is taken", sqliteCode: error.sqliteCode)
+            throw StorageError(
+                .conflict, "tenant slug \(StorageSupport.quoted(slug)) is taken", sqliteCode: error.sqliteCode)
         }
         return record
     }

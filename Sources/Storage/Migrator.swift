@@ -53,7 +53,8 @@ public enum Migrator {
                 throw StorageError(.invalidArgument, "a migration has an empty name")
             }
             guard seen.insert(migration.name).inserted else {
-                throw StorageError(.invalidArgument, "migration \(StorageSupport.quoted(migration.name)) is listed twice")
+                throw StorageError(
+                    .invalidArgument, "migration \(StorageSupport.quoted(migration.name)) is listed twice")
             }
         }
         return try connection.lock.withLock {
@@ -69,7 +70,8 @@ public enum Migrator {
                 }
                 throw StorageError(
                     .conflict,
-                    "the database has applied migration \(StorageSupport.quoted(name)), which the list does not contain")
+                    "the database has applied migration \(StorageSupport.quoted(name)), which the list does not contain"
+                )
             }
             var newlyApplied: [String] = []
             for migration in migrations.dropFirst(applied.count) {

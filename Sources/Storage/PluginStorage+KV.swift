@@ -189,7 +189,9 @@ extension PluginStorage {
     }
 
     /// Binds and steps the put statement.
-    private func put(_ statement: OpaquePointer, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, expiresAt: Int64?)
+    private func put(
+        _ statement: OpaquePointer, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, expiresAt: Int64?
+    )
         throws
     {
         _ = SQLiteConnection.bindBorrowedBlob(statement, 1, key)

@@ -74,7 +74,8 @@ public final class SQLiteConnection: @unchecked Sendable {
             }
             let mode = try scalarText(db, "PRAGMA journal_mode = WAL")
             guard mode?.lowercased() == "wal" else {
-                throw StorageError(.io, "cannot enable WAL journaling on \(StorageSupport.quoted(path)) (got \(mode ?? "nothing"))")
+                throw StorageError(
+                    .io, "cannot enable WAL journaling on \(StorageSupport.quoted(path)) (got \(mode ?? "nothing"))")
             }
             try exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             return db

@@ -122,8 +122,9 @@ extension SQLiteConnection {
                 while index < count && bytes[index] != 0x0A { index += 1 }
             case UInt8(ascii: "/") where index + 1 < count && bytes[index + 1] == UInt8(ascii: "*"):
                 index += 2
-                while index < count && !(bytes[index] == UInt8(ascii: "*") && index + 1 < count
-                    && bytes[index + 1] == UInt8(ascii: "/"))
+                while index < count
+                    && !(bytes[index] == UInt8(ascii: "*") && index + 1 < count
+                        && bytes[index + 1] == UInt8(ascii: "/"))
                 {
                     index += 1
                 }
@@ -139,7 +140,8 @@ extension SQLiteConnection {
     func bind(_ params: [SQLValue], to statement: OpaquePointer) throws {
         let expected = Int(sqlite3_bind_parameter_count(statement))
         guard expected == params.count else {
-            throw StorageError(.invalidArgument, "the statement has \(expected) parameter(s) but \(params.count) were given")
+            throw StorageError(
+                .invalidArgument, "the statement has \(expected) parameter(s) but \(params.count) were given")
         }
         for (offset, value) in params.enumerated() {
             let index = Int32(offset + 1)
@@ -179,7 +181,8 @@ extension SQLiteConnection {
     /// they must stay valid until the statement is reset. Zero bytes bind as
     /// an empty BLOB, never as NULL.
     @inline(__always)
-    static func bindBorrowedBlob(_ statement: OpaquePointer, _ index: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32 {
+    static func bindBorrowedBlob(_ statement: OpaquePointer, _ index: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32
+    {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             return sqlite3_bind_zeroblob(statement, index, 0)
         }
@@ -206,7 +209,8 @@ extension SQLiteConnection {
         case SQLITE_TEXT:
             let pointer = sqlite3_column_text(statement, index)
             let count = Int(sqlite3_column_bytes(statement, index))
-            return .text(String(decoding: UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count), as: UTF8.self))
+            return .text(
+                String(decoding: UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count), as: UTF8.self))
         case SQLITE_BLOB:
             return .blob(columnBytes(statement, index))
         default:

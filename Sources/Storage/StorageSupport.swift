@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The wall clock the storage layer stamps rows and KV expiries with.
@@ -41,7 +41,8 @@ enum StorageSupport {
         let bytes = name.utf8
         guard let first = bytes.first, bytes.count <= 64 else { return false }
         func isLowerAlnum(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
         guard isLowerAlnum(first) else { return false }
         return bytes.dropFirst().allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
@@ -50,7 +51,8 @@ enum StorageSupport {
     /// Throws invalidArgument unless `name` is a valid tenant/plugin/instance name.
     static func validateName(_ name: String, kind: String) throws {
         guard isValidName(name) else {
-            throw StorageError(.invalidArgument, "invalid \(kind) name \(quoted(name)): must match ^[a-z0-9][a-z0-9_-]{0,63}$")
+            throw StorageError(
+                .invalidArgument, "invalid \(kind) name \(quoted(name)): must match ^[a-z0-9][a-z0-9_-]{0,63}$")
         }
     }
 
@@ -106,7 +108,8 @@ enum StorageSupport {
                 let error = errno
                 var info = stat()
                 guard error == EEXIST, stat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw StorageError(.io, "cannot create directory \(quoted(current)): \(String(cString: strerror(error)))")
+                    throw StorageError(
+                        .io, "cannot create directory \(quoted(current)): \(String(cString: strerror(error)))")
                 }
             }
         }

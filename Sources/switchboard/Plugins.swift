@@ -49,7 +49,9 @@ struct Plugins: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: \(object["detail"] ?? "HTTP \(status)")\n".utf8))
                 throw ExitCode(1)
             }
-            print("loaded \(object["name"] ?? "?") \(object["version"] ?? "?") (generation \(object["generation"] ?? "?")) from \(object["file"] ?? absolute)")
+            print(
+                "loaded \(object["name"] ?? "?") \(object["version"] ?? "?") (generation \(object["generation"] ?? "?")) from \(object["file"] ?? absolute)"
+            )
         }
     }
 
@@ -63,7 +65,9 @@ struct Plugins: AsyncParsableCommand {
                 throw ValidationError("server answered HTTP \(status)")
             }
             for plugin in plugins {
-                let fields: [Any?] = [plugin["name"], plugin["state"], plugin["version"], plugin["file"], plugin["error"]]
+                let fields: [Any?] = [
+                    plugin["name"], plugin["state"], plugin["version"], plugin["file"], plugin["error"],
+                ]
                 let line = fields.compactMap { $0.map { "\($0)" } }.joined(separator: "  ")
                 print(line)
             }
@@ -96,7 +100,9 @@ struct Plugins: AsyncParsableCommand {
         /// Run the checks in this process and print one line per check.
         private func checkHere(_ path: String) async -> Bool {
             let report = await ConformanceChecker(cycles: cycles).check(file: path) { result in
-                say("\(result.passed ? "PASS" : "FAIL")  \(result.name)\(result.detail.isEmpty ? "" : ": \(result.detail)")")
+                say(
+                    "\(result.passed ? "PASS" : "FAIL")  \(result.name)\(result.detail.isEmpty ? "" : ": \(result.detail)")"
+                )
             }
             return report.passed
         }
@@ -113,7 +119,10 @@ struct Plugins: AsyncParsableCommand {
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             // Drop the child's own "== path" header.
-            FileHandle.standardOutput.write(Data(output.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n").utf8))
+            FileHandle.standardOutput.write(
+                Data(
+                    output.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+                        .utf8))
             if process.terminationReason == .uncaughtSignal {
                 say("FAIL  plugin crashed the scratch host (signal \(process.terminationStatus))")
                 return false

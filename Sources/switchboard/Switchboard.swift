@@ -28,7 +28,8 @@ struct HostOptions: ParsableArguments {
 
 /// The directory of the running executable, where `swift build` puts the plugin libraries.
 func executableDirectory() -> String {
-    let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let path =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     return (path as NSString).deletingLastPathComponent
 }
 
@@ -68,8 +69,10 @@ struct Serve: AsyncParsableCommand {
             print("development admin token: \(token)")
         }
         let logger = makeLogger(level: configuration.logLevel, redact: configuration.redactLogs)
-        let server = try HostServer(configuration: configuration, executableDirectory: executableDirectory(), logger: logger)
-        logger.info("starting", metadata: ["port": "\(configuration.port)", "data_dir": "\(configuration.dataDirectory)"])
+        let server = try HostServer(
+            configuration: configuration, executableDirectory: executableDirectory(), logger: logger)
+        logger.info(
+            "starting", metadata: ["port": "\(configuration.port)", "data_dir": "\(configuration.dataDirectory)"])
         try await server.run()
     }
 }

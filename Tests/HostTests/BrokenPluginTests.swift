@@ -44,7 +44,10 @@ struct BrokenPluginTests {
         // The host keeps serving.
         #expect(try await host.request(.GET, "/healthz").status == 200)
         let plugins = try await host.admin(.GET, "/plugins").json["plugins"] as? [[String: Any]] ?? []
-        #expect(plugins.contains { $0["state"] as? String == "failed" && ($0["error"] as? String ?? "").contains(broken.mentions) })
+        #expect(
+            plugins.contains {
+                $0["state"] as? String == "failed" && ($0["error"] as? String ?? "").contains(broken.mentions)
+            })
     }
 
     @Test("a text file, a truncated .so and a path outside the plugin directories are refused")
@@ -71,7 +74,10 @@ struct BrokenPluginTests {
         let outsideReply = try await host.admin(.POST, "/plugins/load", json: ["path": stray])
         #expect(outsideReply.status == 403)
         #expect(outsideReply.json["code"] as? String == "outside_plugin_directories")
-        let traversal = try await host.admin(.POST, "/plugins/load", json: ["path": host.pluginDirectory + "/../" + (outside as NSString).lastPathComponent + "/libversioned.so"])
+        let traversal = try await host.admin(
+            .POST, "/plugins/load",
+            json: ["path": host.pluginDirectory + "/../" + (outside as NSString).lastPathComponent + "/libversioned.so"]
+        )
         #expect(traversal.status == 403 || traversal.status == 404)
         #expect(try await host.request(.GET, "/healthz").status == 200)
     }
@@ -79,7 +85,9 @@ struct BrokenPluginTests {
     @Test("broken plugins in the plugin directory at start-up do not stop the others")
     func brokenAtStartup() async throws {
         let host = try await LiveHost.start(label: "startup", enabled: nil) { dir in
-            for fixture in ["wrong_major", "init_fails", "null_hook"] { try Fixtures.compileFixture(fixture, into: dir) }
+            for fixture in ["wrong_major", "init_fails", "null_hook"] {
+                try Fixtures.compileFixture(fixture, into: dir)
+            }
             try Fixtures.compileFixture("versioned", into: dir)
         }
         defer { Task { await host.stop() } }

@@ -33,7 +33,8 @@ struct ConformanceTests {
         #expect(passing.0 == 0, "\(passing.1)")
         #expect(passing.1.contains("PASS  descriptor and version negotiation"))
         #expect(!passing.1.contains("FAIL"))
-        let failing = try Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good, bad])
+        let failing = try Fixtures.run(
+            Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good, bad])
         #expect(failing.0 == 1)
         #expect(failing.1.contains("FAIL  descriptor and version negotiation"))
         #expect(failing.1.contains("abi_major"))
@@ -44,10 +45,13 @@ struct ConformanceTests {
         let dir = try Fixtures.temporaryDirectory("check-crash")
         let crashing = try Fixtures.compileFixture("crashes", into: dir)
         let good = try Fixtures.compileFixture("versioned", into: dir)
-        let (status, output) = try Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "10", crashing, good])
+        let (status, output) = try Fixtures.run(
+            Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "10", crashing, good])
         #expect(status == 1)
         #expect(output.contains("FAIL  plugin crashed the scratch host"), "\(output)")
         #expect(output.contains("== \(good)"))
-        #expect(output.components(separatedBy: "PASS  descriptor and version negotiation").count == 3, "both files got that far: \(output)")
+        #expect(
+            output.components(separatedBy: "PASS  descriptor and version negotiation").count == 3,
+            "both files got that far: \(output)")
     }
 }

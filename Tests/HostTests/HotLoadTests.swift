@@ -38,7 +38,10 @@ struct HotLoadTests {
         #expect(output.contains("loaded versioned 1.0.0"))
         let refused = try Fixtures.run(
             Fixtures.binDir + "/switchboard",
-            ["plugins", "load", "/etc/hostname", "--server", "http://127.0.0.1:\(host.port)", "--token", LiveHost.adminToken])
+            [
+                "plugins", "load", "/etc/hostname", "--server", "http://127.0.0.1:\(host.port)", "--token",
+                LiveHost.adminToken,
+            ])
         #expect(refused.0 != 0)
         #expect(refused.1.contains("outside the configured plugin directories"))
     }
@@ -47,11 +50,13 @@ struct HotLoadTests {
     func reloadWithoutFailures() async throws {
         let host = try await LiveHost.start(label: "reload")
         defer { Task { await host.stop() } }
-        let v1 = try Fixtures.compileFixture("versioned", into: host.pluginDirectory, as: "libversioned-1.so", defines: [#"VERSION="1.0.0""#])
+        let v1 = try Fixtures.compileFixture(
+            "versioned", into: host.pluginDirectory, as: "libversioned-1.so", defines: [#"VERSION="1.0.0""#])
         #expect(try await host.admin(.POST, "/plugins/load", json: ["path": v1]).status == 201)
         try await host.createInstance(tenant: "acme", plugin: "versioned", name: "a")
         try await host.createInstance(tenant: "globex", plugin: "versioned", name: "b")
-        let v2 = try Fixtures.compileFixture("versioned", into: host.pluginDirectory, as: "libversioned-2.so", defines: [#"VERSION="2.0.0""#])
+        let v2 = try Fixtures.compileFixture(
+            "versioned", into: host.pluginDirectory, as: "libversioned-2.so", defines: [#"VERSION="2.0.0""#])
 
         let stop = StopFlag()
         async let traffic: [Int: Int] = withTaskGroup(of: [Int: Int].self) { group in

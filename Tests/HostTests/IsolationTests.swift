@@ -18,9 +18,12 @@ struct IsolationTests {
         let b = "/webhook/probe/b"
 
         // KV: the same keys, including crafted ones, hold different values per tenant.
-        let keys = ["shared", "../bravo/shared", "bravo%2Fshared", "..%2F..%2Fhost.sqlite", String(repeating: "k", count: 1000)]
+        let keys = [
+            "shared", "../bravo/shared", "bravo%2Fshared", "..%2F..%2Fhost.sqlite", String(repeating: "k", count: 1000),
+        ]
         for key in keys {
-            #expect(try await host.request(.PUT, "\(b)/kv/\(key)", body: Array("B-secret".utf8)).status == 204, "\(key)")
+            #expect(
+                try await host.request(.PUT, "\(b)/kv/\(key)", body: Array("B-secret".utf8)).status == 204, "\(key)")
         }
         for key in keys {
             let fromA = try await host.request(.GET, "\(a)/kv/\(key)")
@@ -34,13 +37,17 @@ struct IsolationTests {
         #expect((listA.json["keys"] as? [String] ?? []).count == keys.count)
 
         // SQL: the plugin's own table per tenant.
-        #expect(try await host.request(.POST, "\(b)/sql", body: Array("INSERT INTO notes(body) VALUES ('bravo only')".utf8)).status == 200)
+        #expect(
+            try await host.request(.POST, "\(b)/sql", body: Array("INSERT INTO notes(body) VALUES ('bravo only')".utf8))
+                .status == 200)
         let rowsA = try await host.request(.POST, "\(a)/query", body: Array("SELECT body FROM notes".utf8))
         #expect(rowsA.status == 200)
         #expect((rowsA.json["rows"] as? [[Any]] ?? []).isEmpty, "A sees no B rows: \(rowsA.text)")
 
         // ATTACH of B's database file, by absolute and relative path, is refused.
-        let bravoFiles = try FileManager.default.subpathsOfDirectory(atPath: host.dataDirectory).filter { $0.hasSuffix("probe.sqlite") }
+        let bravoFiles = try FileManager.default.subpathsOfDirectory(atPath: host.dataDirectory).filter {
+            $0.hasSuffix("probe.sqlite")
+        }
         #expect(bravoFiles.count == 2, "one database file per (tenant, plugin): \(bravoFiles)")
         for file in bravoFiles {
             for sql in ["ATTACH DATABASE '\(host.dataDirectory)/\(file)' AS other", "ATTACH '../../\(file)' AS other"] {
@@ -49,7 +56,10 @@ struct IsolationTests {
             }
         }
         // Host-internal tables, extensions and schema writes are refused.
-        for sql in ["SELECT * FROM _sb_kv", "SELECT load_extension('/tmp/x')", "PRAGMA writable_schema=1", "DROP TABLE _sb_migrations"] {
+        for sql in [
+            "SELECT * FROM _sb_kv", "SELECT load_extension('/tmp/x')", "PRAGMA writable_schema=1",
+            "DROP TABLE _sb_migrations",
+        ] {
             let denied = try await host.request(.POST, "\(a)/query", body: Array(sql.utf8))
             #expect(denied.status == 403 || denied.status == 400, "\(sql): \(denied.text)")
             #expect(denied.status != 200)

@@ -53,7 +53,8 @@ struct RuntimeBehaviourTests {
         try await host.createInstance(tenant: "acme", plugin: "echo", name: "e")
         for _ in 0..<3 { _ = try await host.request(.POST, "/webhook/echo/e/echo", body: Array("x".utf8)) }
         let text = try await host.request(.GET, "/metrics").text
-        #expect(text.contains(#"switchboard_plugin_hook_calls_total{plugin="echo",hook="on_http_request"} 3"#), "\(text)")
+        #expect(
+            text.contains(#"switchboard_plugin_hook_calls_total{plugin="echo",hook="on_http_request"} 3"#), "\(text)")
         #expect(text.contains("switchboard_http_requests_total"))
         #expect(text.contains("switchboard_plugin_hook_duration_seconds"))
     }
@@ -90,12 +91,49 @@ struct RuntimeBehaviourTests {
         let host = try await Self.echoHost("auth")
         defer { Task { await host.stop() } }
         #expect(try await host.request(.GET, "/admin/v1/plugins").status == 401)
-        #expect(try await host.request(.GET, "/admin/v1/plugins", headers: [("Authorization", "Bearer wrong")]).status == 401)
+        #expect(
+            try await host.request(.GET, "/admin/v1/plugins", headers: [("Authorization", "Bearer wrong")]).status
+                == 401)
         let bad = try await host.admin(.POST, "/tenants", json: ["name": "No slug"])
         #expect(bad.status == 422)
         #expect(bad.json["field"] as? String == "slug")
         let badPlugin = try await host.admin(.POST, "/instances", json: ["tenant": "x", "plugin": "echo", "name": "n"])
         #expect(badPlugin.status == 422)
         #expect(badPlugin.json["field"] as? String == "tenant")
+    }
+}
+
+/// Configurations a plugin refuses, and routes two plugins cannot share.
+@Suite("Refusals")
+struct RefusalTests {
+    @Test("a configuration the plugin refuses is a 422 with its reason, and nothing accepted is lost")
+    func refusedConfiguration() async throws {
+        let host = try await LiveHost.start(label: "refuse") { dir in try Fixtures.compileFixture("versioned", into: dir) }
+        defer { Task { await host.stop() } }
+        try await host.createInstance(tenant: "acme", plugin: "versioned", name: "keep")
+        let created = try await host.admin(
+            .POST, "/instances", json: ["tenant": "acme", "plugin": "versioned", "name": "bad", "settings": ["refuse": true]])
+        #expect(created.status == 422)
+        #expect(created.json["field"] as? String == "settings")
+        #expect((created.json["detail"] as? String ?? "").contains("setting refuse is not allowed"))
+        let names = (try await host.admin(.GET, "/instances").json["instances"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(names == ["keep"], "the refused instance was not kept")
+
+        let id = try #require((try await host.admin(.GET, "/instances").json["instances"] as? [[String: Any]])?.first?["id"] as? String)
+        let patched = try await host.admin(.PATCH, "/instances/\(id)", json: ["settings": ["refuse": 1]])
+        #expect(patched.status == 422)
+        #expect(try await host.request(.GET, "/webhook/versioned/keep/version").status == 200, "the old instance keeps serving")
+        let stored = try await host.admin(.GET, "/instances/\(id)").json["settings"] as? [String: Any] ?? ["x": 1]
+        #expect(stored.isEmpty, "the old settings are still stored: \(stored)")
+    }
+
+    @Test("a plugin whose alias another plugin already serves is refused")
+    func aliasConflict() async throws {
+        let host = try await LiveHost.start(label: "aliasclash")
+        defer { Task { await host.stop() } }
+        let file = try Fixtures.compileFixture("versioned", into: host.pluginDirectory, defines: [#"ALIAS_PATH="/webhook/evolution""#])
+        let reply = try await host.admin(.POST, "/plugins/load", json: ["path": file])
+        #expect(reply.status == 422)
+        #expect((reply.json["detail"] as? String ?? "").contains("served by evolution"))
     }
 }

@@ -15,19 +15,19 @@ struct ServeProcessTests {
         let config = data + "/switchboard.toml"
         let port = Self.freePort()
         try """
-            [server]
-            port = \(port)
-            [storage]
-            data_dir = "\(data)/db"
-            [plugins]
-            enabled = ["evolution", "sms", "webchat"]
-            [[instances]]
-            tenant = "default"
-            plugin = "evolution"
-            name = "main"
-            default = true
-            settings = { evolution_url = "http://127.0.0.1:1", whatsapp_instance = "main" }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        [server]
+        port = \(port)
+        [storage]
+        data_dir = "\(data)/db"
+        [plugins]
+        enabled = ["evolution", "sms", "webchat"]
+        [[instances]]
+        tenant = "default"
+        plugin = "evolution"
+        name = "main"
+        default = true
+        settings = { evolution_url = "http://127.0.0.1:1", whatsapp_instance = "main" }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Fixtures.binDir + "/switchboard")
         process.arguments = ["serve", "--config", config]
@@ -62,7 +62,8 @@ struct ServeProcessTests {
     func badConfig() throws {
         let dir = try Fixtures.temporaryDirectory("badconfig")
         try "[server]\nprot = 8080\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
-        let (status, output) = try Fixtures.run(Fixtures.binDir + "/switchboard", ["serve", "--config", dir + "/bad.toml"])
+        let (status, output) = try Fixtures.run(
+            Fixtures.binDir + "/switchboard", ["serve", "--config", dir + "/bad.toml"])
         #expect(status != 0)
         #expect(output.contains("server.prot"), "\(output)")
     }
@@ -76,7 +77,8 @@ struct ServeProcessTests {
     }
 
     static func get(_ port: Int, _ path: String) async throws -> (Int, String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
     }

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import Synchronization
 import Testing
 
 @testable import SwitchboardHost
@@ -32,13 +34,15 @@ struct RouteTableTests {
             return
         }
         #expect(root.route.index == 1)
-        guard case .matched(let event) = table.resolve(method: "POST", path: "/webhook/evolution/acme/messages-upsert") else {
+        guard case .matched(let event) = table.resolve(method: "POST", path: "/webhook/evolution/acme/messages-upsert")
+        else {
             Issue.record("no match for event")
             return
         }
         #expect(event.route.index == 2)
         #expect(event.subpath == "/messages-upsert")
-        guard case .matched(let files) = table.resolve(method: "DELETE", path: "/webhook/evolution/acme/files/a/b/c") else {
+        guard case .matched(let files) = table.resolve(method: "DELETE", path: "/webhook/evolution/acme/files/a/b/c")
+        else {
             Issue.record("no match for wildcard")
             return
         }
@@ -57,7 +61,9 @@ struct RouteTableTests {
         #expect(table.resolve(method: "GET", path: "/webhook/other/acme/health") == .notFound)
         #expect(table.resolve(method: "GET", path: "/nothing") == .notFound)
         // "/health" is GET, and "/{event}" (POST) matches it too.
-        #expect(table.resolve(method: "DELETE", path: "/webhook/evolution/acme/health") == .methodNotAllowed(allowed: ["GET", "POST"]))
+        #expect(
+            table.resolve(method: "DELETE", path: "/webhook/evolution/acme/health")
+                == .methodNotAllowed(allowed: ["GET", "POST"]))
     }
 
     @Test func patterns() {
@@ -146,7 +152,8 @@ struct ConfigurationTests {
         #expect(configuration.redactLogs == false)
         #expect(configuration.adminToken == "t")
         #expect(configuration.instances.first?.isDefault == true)
-        #expect(configuration.instances.first?.settingsJSON == #"{"front_desk_number":"+15550000000","nested":{"a":1}}"#)
+        #expect(
+            configuration.instances.first?.settingsJSON == #"{"front_desk_number":"+15550000000","nested":{"a":1}}"#)
     }
 
     @Test func namesTheBadKey() {
@@ -185,7 +192,9 @@ struct ResponseSlotTests {
         let slot = ResponseSlot()
         async let head = slot.head()
         try? await Task.sleep(for: .milliseconds(20))
-        #expect(slot.openStream(status: 200, headers: [HeaderPair(name: "content-type", value: "text/event-stream")]) == .ok)
+        #expect(
+            slot.openStream(status: 200, headers: [HeaderPair(name: "content-type", value: "text/event-stream")]) == .ok
+        )
         "one".utf8.withContiguousStorageIfAvailable { _ = slot.write(UnsafeRawBufferPointer($0)) }
         #expect(slot.close() == .ok)
         #expect(slot.close() == .unavailable)
@@ -220,5 +229,21 @@ struct AdminTokenTests {
     }
 }
 
-import NIOCore
-import Synchronization
+@Suite("Handle table")
+struct HandleTableTests {
+    final class Box: Sendable {}
+
+    @Test func handlesAreRandomTaggedAndNeverReused() {
+        let table = HandleTable<Box>(tag: 0x07)
+        let other = HandleTable<Box>(tag: 0x08)
+        let first = table.insert(Box())
+        let second = table.insert(Box())
+        #expect(first >> 56 == 0x07 && second >> 56 == 0x07)
+        #expect(second != first &+ 1, "not a counter another plugin could walk")
+        #expect(table.lookup(first) != nil)
+        #expect(other.lookup(first) == nil, "a handle of another table is refused")
+        table.remove(first)
+        #expect(table.lookup(first) == nil, "a retired handle stays invalid")
+        #expect(table.lookup(0) == nil)
+    }
+}

@@ -112,7 +112,9 @@ struct HostDatabaseTests {
             let globex = try host.createTenant(slug: "globex", name: "Globex")
             let first = try host.createInstance(tenantId: acme.id, plugin: "sms", name: "main", isDefault: true)
             // Same name, same plugin: refused even for another tenant.
-            let taken = expectStorageError(.conflict) { try host.createInstance(tenantId: globex.id, plugin: "sms", name: "main") }
+            let taken = expectStorageError(.conflict) {
+                try host.createInstance(tenantId: globex.id, plugin: "sms", name: "main")
+            }
             #expect(taken?.message.contains("main") == true)
             // Same name, another plugin: fine.
             _ = try host.createInstance(tenantId: acme.id, plugin: "webchat", name: "main", isDefault: true)
@@ -132,7 +134,9 @@ struct HostDatabaseTests {
             }
             // Bad input.
             expectStorageError(.notFound) { try host.createInstance(tenantId: "ten_missing", plugin: "sms", name: "x") }
-            expectStorageError(.invalidArgument) { try host.createInstance(tenantId: acme.id, plugin: "sms", name: "a/b") }
+            expectStorageError(.invalidArgument) {
+                try host.createInstance(tenantId: acme.id, plugin: "sms", name: "a/b")
+            }
             expectStorageError(.invalidArgument) {
                 try host.createInstance(tenantId: acme.id, plugin: "sms", name: "x", settings: "{broken")
             }
@@ -153,7 +157,9 @@ struct HostDatabaseTests {
             #expect(first.duplicate == false)
             #expect(first.record.id.hasPrefix("msg_"))
             #expect(first.record.receivedAt == clock.now())
-            #expect(first.record.text == "hi" && first.record.senderName == "Ann" && first.record.metadata == #"{"carrier":"x"}"#)
+            #expect(
+                first.record.text == "hi" && first.record.senderName == "Ann"
+                    && first.record.metadata == #"{"carrier":"x"}"#)
 
             clock.advance(byMilliseconds: 1000)
             var redelivered = message

@@ -5,8 +5,10 @@ import Testing
 @Suite("Migrator")
 struct MigratorTests {
     let first = Migration(name: "001_users", sql: "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT);")
-    let second = Migration(name: "002_email", sql: "ALTER TABLE users ADD COLUMN email TEXT; CREATE INDEX users_email ON users(email);")
-    let third = Migration(name: "003_posts", sql: "CREATE TABLE posts(id INTEGER PRIMARY KEY, user_id REFERENCES users(id));")
+    let second = Migration(
+        name: "002_email", sql: "ALTER TABLE users ADD COLUMN email TEXT; CREATE INDEX users_email ON users(email);")
+    let third = Migration(
+        name: "003_posts", sql: "CREATE TABLE posts(id INTEGER PRIMARY KEY, user_id REFERENCES users(id));")
 
     @Test("applies pending migrations in order, once, and records them")
     func appliesForwardOnly() throws {
@@ -59,7 +61,9 @@ struct MigratorTests {
             let error = expectStorageError(.invalidArgument) { try Migrator.apply([first, broken, third], to: db) }
             #expect(error?.message.contains("002_broken") == true)
             #expect(try Migrator.appliedMigrations(in: db) == ["001_users"])
-            #expect(try db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('half', 'posts')").scalar == .integer(0))
+            #expect(
+                try db.query("SELECT count(*) FROM sqlite_master WHERE name IN ('half', 'posts')").scalar == .integer(0)
+            )
         }
     }
 

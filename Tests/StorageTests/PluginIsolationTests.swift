@@ -11,7 +11,10 @@ struct PluginIsolationTests {
         Migration(name: "001_notes", sql: "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL);")
     ]
 
-    private func withTenants(_ body: (_ a: PluginStorage, _ b: PluginStorage, _ provider: PluginStorageProvider, _ dir: String) throws -> Void)
+    private func withTenants(
+        _ body: (_ a: PluginStorage, _ b: PluginStorage, _ provider: PluginStorageProvider, _ dir: String) throws ->
+            Void
+    )
         throws
     {
         try withTemporaryDirectory { dir in
@@ -108,7 +111,8 @@ struct PluginIsolationTests {
             for pragma in [
                 "PRAGMA writable_schema = 1", "PRAGMA writable_schema", "PRAGMA journal_mode = DELETE",
                 "PRAGMA foreign_keys = OFF", "PRAGMA synchronous = OFF", "PRAGMA user_version = 7",
-                "PRAGMA main.locking_mode = EXCLUSIVE", "PRAGMA temp_store_directory = '/tmp'", "PRAGMA trusted_schema = 1",
+                "PRAGMA main.locking_mode = EXCLUSIVE", "PRAGMA temp_store_directory = '/tmp'",
+                "PRAGMA trusted_schema = 1",
                 "PRAGMA table_info(_sb_kv)", "PRAGMA index_list('_SB_KV')",
             ] {
                 expectStorageError(.denied) { try a.sqlQuery(pragma) }
@@ -129,7 +133,8 @@ struct PluginIsolationTests {
         try withTenants { a, _, _, _ in
             for sql in [
                 "CREATE VIRTUAL TABLE search USING fts5(body)", "INSERT INTO search(body) VALUES ('hello world')",
-                "CREATE VIRTUAL TABLE old_search USING fts4(body)", "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)",
+                "CREATE VIRTUAL TABLE old_search USING fts4(body)",
+                "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)",
                 "INSERT INTO boxes VALUES (1, 0, 5)", "CREATE TABLE seq(id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)",
                 "INSERT INTO seq(v) VALUES ('x')", "CREATE INDEX seq_v ON seq(v)", "ANALYZE", "REINDEX",
                 "CREATE VIEW recent AS SELECT * FROM notes ORDER BY id DESC",
@@ -167,12 +172,15 @@ struct PluginIsolationTests {
         try withTenants { a, _, _, _ in
             try a.kvPut(key: "token".bytes, value: "secret".bytes)
             for sql in [
-                "SELECT * FROM _sb_kv", "SELECT * FROM main._sb_kv", #"SELECT * FROM "_SB_KV""#, "SELECT count(*) FROM _sb_kv",
+                "SELECT * FROM _sb_kv", "SELECT * FROM main._sb_kv", #"SELECT * FROM "_SB_KV""#,
+                "SELECT count(*) FROM _sb_kv",
                 "SELECT * FROM _sb_migrations", "SELECT * FROM _sb_host_migrations",
-                "INSERT INTO _sb_kv VALUES (x'61', x'62', NULL)", "UPDATE _sb_kv SET value = x'00'", "DELETE FROM _sb_kv",
+                "INSERT INTO _sb_kv VALUES (x'61', x'62', NULL)", "UPDATE _sb_kv SET value = x'00'",
+                "DELETE FROM _sb_kv",
                 "DROP TABLE _sb_kv", "ALTER TABLE _sb_kv RENAME TO stolen", "CREATE INDEX spy ON _sb_kv(value)",
                 "CREATE TRIGGER spy AFTER INSERT ON _sb_kv BEGIN SELECT 1; END",
-                "CREATE TEMP TABLE _sb_kv(key, value, expires_at)", "CREATE TABLE _sb_mine(x)", "DROP INDEX _sb_kv_expires",
+                "CREATE TEMP TABLE _sb_kv(key, value, expires_at)", "CREATE TABLE _sb_mine(x)",
+                "DROP INDEX _sb_kv_expires",
                 "DELETE FROM _sb_migrations",
             ] {
                 expectStorageError(.denied) { try a.sqlRun(sql) }
@@ -216,7 +224,8 @@ struct PluginIsolationTests {
         try withTenants { a, _, _, _ in
             expectStorageError(.tooLarge) { try a.sqlQuery("SELECT zeroblob(16 * 1024 * 1024 + 1)") }
             expectStorageError(.tooLarge) {
-                try a.sqlRun("INSERT INTO notes(body) VALUES (?)", [.text(String(repeating: "x", count: 16 * 1024 * 1024 + 1))])
+                try a.sqlRun(
+                    "INSERT INTO notes(body) VALUES (?)", [.text(String(repeating: "x", count: 16 * 1024 * 1024 + 1))])
             }
             let small = try a.sqlQuery("SELECT length(zeroblob(1024))")
             #expect(small.scalar == .integer(1024))
@@ -241,11 +250,16 @@ struct PluginIsolationTests {
     func badNames() throws {
         try withTemporaryDirectory { dir in
             let provider = PluginStorageProvider(dataDirectory: dir + "/data", logger: quietLogger)
-            for name in ["", "../b", "a/../b", "..", ".", "a/b", "A", "a b", "a\u{0}b", "-a", "_a", "é",
-                String(repeating: "a", count: 65)]
-            {
-                expectStorageError(.invalidArgument) { try provider.storage(tenant: name, plugin: "notes", migrations: []) }
-                expectStorageError(.invalidArgument) { try provider.storage(tenant: "alpha", plugin: name, migrations: []) }
+            for name in [
+                "", "../b", "a/../b", "..", ".", "a/b", "A", "a b", "a\u{0}b", "-a", "_a", "é",
+                String(repeating: "a", count: 65),
+            ] {
+                expectStorageError(.invalidArgument) {
+                    try provider.storage(tenant: name, plugin: "notes", migrations: [])
+                }
+                expectStorageError(.invalidArgument) {
+                    try provider.storage(tenant: "alpha", plugin: name, migrations: [])
+                }
             }
             // Nothing was created anywhere for the refused names.
             #expect(!FileManager.default.fileExists(atPath: dir + "/data"))
@@ -270,7 +284,8 @@ struct PluginIsolationTests {
             _ = try provider.storage(tenant: "alpha", plugin: "notes", migrations: more)
             try storage.sqlRun("INSERT INTO notes(body, tags) VALUES ('b', 't')")
             expectStorageError(.conflict) {
-                try provider.storage(tenant: "alpha", plugin: "notes", migrations: [Migration(name: "001_other", sql: "SELECT 1")])
+                try provider.storage(
+                    tenant: "alpha", plugin: "notes", migrations: [Migration(name: "001_other", sql: "SELECT 1")])
             }
         }
     }
@@ -279,7 +294,8 @@ struct PluginIsolationTests {
     func queryJSON() throws {
         try withTenants { a, _, _, _ in
             try a.sqlRun("INSERT INTO notes(body) VALUES (?1)", [.text("line\n\"quoted\"")])
-            let json = String(decoding: try a.sqlQuery("SELECT id, body, NULL AS n FROM notes").jsonData(), as: UTF8.self)
+            let json = String(
+                decoding: try a.sqlQuery("SELECT id, body, NULL AS n FROM notes").jsonData(), as: UTF8.self)
             #expect(json == #"{"columns":["id","body","n"],"rows":[[1,"line\n\"quoted\"",null]]}"#)
         }
     }

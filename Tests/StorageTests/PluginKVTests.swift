@@ -61,7 +61,9 @@ struct PluginKVTests {
         try withStorage { kv, _, _ in
             expectStorageError(.invalidArgument) { try kv.kvPut(key: [], value: [1]) }
             expectStorageError(.invalidArgument) { try kv.kvGet([]) }
-            expectStorageError(.invalidArgument) { try kv.kvPut(key: [UInt8](repeating: 0x61, count: 1025), value: [1]) }
+            expectStorageError(.invalidArgument) {
+                try kv.kvPut(key: [UInt8](repeating: 0x61, count: 1025), value: [1])
+            }
             expectStorageError(.invalidArgument) { try kv.kvPut(key: [0x66, 0xFF], value: [1]) }  // not UTF-8
             expectStorageError(.invalidArgument) { try kv.kvPut(key: [0xED, 0xA0, 0x80], value: [1]) }  // surrogate
             expectStorageError(.invalidArgument) { try kv.kvPut(key: [0xC0, 0x80], value: [1]) }  // overlong NUL
@@ -157,7 +159,9 @@ struct PluginKVTests {
             // Must be absent, but exists.
             expectStorageError(.conflict) { try kv.kvCompareAndSwap(key: key, expected: nil, desired: "x".bytes) }
             // Wrong expected value: nothing changes.
-            expectStorageError(.conflict) { try kv.kvCompareAndSwap(key: key, expected: "v0".bytes, desired: "x".bytes) }
+            expectStorageError(.conflict) {
+                try kv.kvCompareAndSwap(key: key, expected: "v0".bytes, desired: "x".bytes)
+            }
             #expect(try kv.kvGet(key) == "v1".bytes)
             try kv.kvCompareAndSwap(key: key, expected: "v1".bytes, desired: "v2".bytes, ttlMs: 50)
             #expect(try kv.kvGet(key) == "v2".bytes)

@@ -13,7 +13,10 @@ struct QueryResultJSONTests {
     func exactShape() {
         let result = QueryResult(
             columns: ["a", "b", "c", "d", "e"],
-            rows: [[.integer(1), .text("x"), .null, .real(2.5), .blob([104, 105])], [.integer(-7), .text(""), .null, .real(-0.125), .blob([])]])
+            rows: [
+                [.integer(1), .text("x"), .null, .real(2.5), .blob([104, 105])],
+                [.integer(-7), .text(""), .null, .real(-0.125), .blob([])],
+            ])
         #expect(
             json(result)
                 == #"{"columns":["a","b","c","d","e"],"rows":[[1,"x",null,2.5,{"base64":"aGk="}],[-7,"",null,-0.125,{"base64":""}]]}"#
@@ -43,8 +46,9 @@ struct QueryResultJSONTests {
             ([0x66, 0x6F, 0x6F, 0x62, 0x61, 0x72], "Zm9vYmFy"), ([0xFF, 0xFE, 0x00, 0x3E, 0x3F], "//4APj8="),
         ]
         for (bytes, expected) in cases {
-            #expect(json(QueryResult(columns: ["b"], rows: [[.blob(bytes)]])) == #"{"columns":["b"],"rows":[[{"base64":""#
-                + expected + #""}]]}"#)
+            #expect(
+                json(QueryResult(columns: ["b"], rows: [[.blob(bytes)]])) == #"{"columns":["b"],"rows":[[{"base64":""#
+                    + expected + #""}]]}"#)
             #expect(Data(base64Encoded: expected).map { [UInt8]($0) } == bytes)
         }
     }
@@ -53,7 +57,8 @@ struct QueryResultJSONTests {
     func numbers() throws {
         let doubles: [Double] = [0.1, 1.0 / 3.0, 1e300, -2.2250738585072014e-308, 5e-324, 123456789.125, 1e16, -0.0]
         let result = QueryResult(
-            columns: ["n"], rows: doubles.map { [.real($0)] } + [[.real(.nan)], [.real(.infinity)], [.real(-.infinity)]]
+            columns: ["n"],
+            rows: doubles.map { [.real($0)] } + [[.real(.nan)], [.real(.infinity)], [.real(-.infinity)]]
                 + [[.integer(Int64.max)], [.integer(Int64.min)]])
         let parsed = try JSONSerialization.jsonObject(with: Data(result.jsonData())) as? [String: Any]
         let rows = try #require(parsed?["rows"] as? [[Any]])
@@ -75,7 +80,8 @@ struct QueryResultJSONTests {
             let result = try db.query("SELECT 1 AS one, 'a\"b' AS text, NULL AS empty, x'00ff' AS bytes, 0.5 AS half")
             #expect(
                 json(result)
-                    == #"{"columns":["one","text","empty","bytes","half"],"rows":[[1,"a\"b",null,{"base64":"AP8="},0.5]]}"#)
+                    == #"{"columns":["one","text","empty","bytes","half"],"rows":[[1,"a\"b",null,{"base64":"AP8="},0.5]]}"#
+            )
         }
     }
 }

@@ -29,14 +29,16 @@ extension HostConfiguration {
                 try server["max_body_bytes"].map { try Self.int($0, "server.max_body_bytes", 1...(1 << 30)) }
                 ?? limits.maxRequestBody
             if let seconds = server["pending_response_timeout_seconds"] {
-                limits.pendingResponseTimeout = .seconds(try Self.int(seconds, "server.pending_response_timeout_seconds", 1...3600))
+                limits.pendingResponseTimeout = .seconds(
+                    try Self.int(seconds, "server.pending_response_timeout_seconds", 1...3600))
             }
         }
         if let storage = try section(root, "storage") {
             dataDirectory = try storage["data_dir"].map { try Self.string($0, "storage.data_dir") } ?? dataDirectory
         }
         if let plugins = try section(root, "plugins") {
-            pluginDirectories = try plugins["directories"].map { try Self.strings($0, "plugins.directories") } ?? pluginDirectories
+            pluginDirectories =
+                try plugins["directories"].map { try Self.strings($0, "plugins.directories") } ?? pluginDirectories
             enabledPlugins = try plugins["enabled"].map { try Self.strings($0, "plugins.enabled") } ?? enabledPlugins
             limits.threadsPerPlugin =
                 try plugins["threads_per_plugin"].map { try Self.int($0, "plugins.threads_per_plugin", 1...256) }
@@ -57,12 +59,16 @@ extension HostConfiguration {
                 logLevel = parsed
             }
             if let redact = logging["redact"] {
-                guard let flag = redact.bool else { throw Invalid(key: "logging.redact", reason: "must be true or false") }
+                guard let flag = redact.bool else {
+                    throw Invalid(key: "logging.redact", reason: "must be true or false")
+                }
                 redactLogs = flag
             }
         }
         if let list = root["instances"] {
-            guard let array = list.array else { throw Invalid(key: "instances", reason: "must be an array of tables ([[instances]])") }
+            guard let array = list.array else {
+                throw Invalid(key: "instances", reason: "must be an array of tables ([[instances]])")
+            }
             instances = try array.enumerated().map { index, value in try Self.instance(value, index: index) }
         }
     }
@@ -84,7 +90,9 @@ extension HostConfiguration {
         }
         var settings = "{}"
         if let value = table["settings"] {
-            guard let settingsTable = value.table else { throw Invalid(key: "\(key).settings", reason: "must be a table") }
+            guard let settingsTable = value.table else {
+                throw Invalid(key: "\(key).settings", reason: "must be a table")
+            }
             let data = try JSONSerialization.data(withJSONObject: jsonObject(settingsTable), options: [.sortedKeys])
             settings = String(decoding: data, as: UTF8.self)
         }

@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import PluginAPI
 import SwitchboardStorage
+import Synchronization
 
 /// Runs a plugin file through the checks a host relies on, in a scratch host with its own
 /// temporary data directory: descriptor and version negotiation, mandatory hooks, repeated
@@ -40,7 +41,9 @@ public struct ConformanceChecker: Sendable {
     }
 
     private func check(file: String, httpClient: HTTPClient, log: ResultLog) async -> Report {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-check-\(UUID().uuidString)").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "switchboard-check-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var logger = Logger(label: "switchboard.check")
         logger.logLevel = .critical
@@ -75,12 +78,19 @@ public struct ConformanceChecker: Sendable {
         let status: PluginStatus
         do {
             status = try await runtime.load(path: absolute)
-            results.append(Result(name: "descriptor and version negotiation", passed: true, detail: "\(status.name) \(status.version ?? "") ABI \(status.abi ?? "")"))
+            results.append(
+                Result(
+                    name: "descriptor and version negotiation", passed: true,
+                    detail: "\(status.name) \(status.version ?? "") ABI \(status.abi ?? "")"))
             results.append(Result(name: "mandatory hooks", passed: true, detail: ""))
         } catch {
             let hookProblem = error.code == .missingHook
-            results.append(Result(name: "descriptor and version negotiation", passed: hookProblem, detail: hookProblem ? "" : error.description))
-            results.append(Result(name: "mandatory hooks", passed: false, detail: hookProblem ? error.description : "not reached"))
+            results.append(
+                Result(
+                    name: "descriptor and version negotiation", passed: hookProblem,
+                    detail: hookProblem ? "" : error.description))
+            results.append(
+                Result(name: "mandatory hooks", passed: false, detail: hookProblem ? error.description : "not reached"))
             return Report(file: file, results: results.all)
         }
         guard let plugin = runtime.plugin(named: status.name) else {
@@ -105,7 +115,9 @@ public struct ConformanceChecker: Sendable {
 
     // MARK: - Checks
 
-    private func startStopCycles(_ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord)) async -> Result {
+    private func startStopCycles(
+        _ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord)
+    ) async -> Result {
         let name = "\(cycles) instance start/stop cycles"
         var leaked = 0
         let started = ContinuousClock.now
@@ -119,17 +131,22 @@ public struct ConformanceChecker: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - started
-        return Result(name: name, passed: leaked == 0, detail: leaked == 0 ? "\(elapsed)" : "\(leaked) instance handles leaked")
+        return Result(
+            name: name, passed: leaked == 0, detail: leaked == 0 ? "\(elapsed)" : "\(leaked) instance handles leaked")
     }
 
-    private func concurrentCalls(_ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord)) async -> Result {
+    private func concurrentCalls(
+        _ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord)
+    ) async -> Result {
         let name = "concurrent hook calls from \(concurrency) threads"
         do {
             try await runtime.instanceChanged(id: context.1.id)
         } catch {
             return Result(name: name, passed: false, detail: "instance did not start: \(error)")
         }
-        let requests = plugin.manifest.routes.map { route in Self.request(for: route, plugin: plugin.name, body: Array("{}".utf8)) }
+        let requests = plugin.manifest.routes.map { route in
+            Self.request(for: route, plugin: plugin.name, body: Array("{}".utf8))
+        }
         let calls = 50
         let counts = await withTaskGroup(of: (Int, Int).self) { group in
             for worker in 0..<concurrency {
@@ -144,7 +161,8 @@ public struct ConformanceChecker: Sendable {
                                 answered += 1
                             }
                         }
-                        _ = try? await runtime.send(instanceId: context.1.id, messageJSON: Array(#"{"to":"x","text":"conformance"}"#.utf8))
+                        _ = try? await runtime.send(
+                            instanceId: context.1.id, messageJSON: Array(#"{"to":"x","text":"conformance"}"#.utf8))
                         sends += 1
                     }
                     return (answered, sends)
@@ -158,7 +176,8 @@ public struct ConformanceChecker: Sendable {
             detail: "\(counts.0)/\(expected) requests answered, \(counts.1) sends returned")
     }
     private func badInputs(
-        _ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord), log results: ResultLog
+        _ runtime: PluginRuntime, _ plugin: LoadedPlugin, _ context: (TenantRecord, InstanceRecord),
+        log results: ResultLog
     ) async {
         let inputs: [(String, [UInt8])] = [
             ("empty", []),
@@ -188,12 +207,18 @@ public struct ConformanceChecker: Sendable {
                 let outcome = await runtime.dispatch(Self.request(for: route, plugin: plugin.name, body: bytes))
                 if case .answered(let head, _, let finished) = outcome {
                     finished()
-                    if case .complete(let code, _, _) = head { statuses.append("\(route.method) \(route.path)=\(code)") }
-                    else if case .failed = head { statuses.append("\(route.method) \(route.path)=error") }
-                    else { statuses.append("\(route.method) \(route.path)=stream") }
+                    if case .complete(let code, _, _) = head {
+                        statuses.append("\(route.method) \(route.path)=\(code)")
+                    } else if case .failed = head {
+                        statuses.append("\(route.method) \(route.path)=error")
+                    } else {
+                        statuses.append("\(route.method) \(route.path)=stream")
+                    }
                 }
             }
-            results.append(Result(name: "bad input (\(label)) to every hook", passed: true, detail: statuses.joined(separator: " ")))
+            results.append(
+                Result(
+                    name: "bad input (\(label)) to every hook", passed: true, detail: statuses.joined(separator: " ")))
         }
     }
 
@@ -201,9 +226,11 @@ public struct ConformanceChecker: Sendable {
 
     static func request(for route: RouteSpec, plugin: String, body: [UInt8]) -> PluginRequest {
         let method = route.method == "*" ? "POST" : route.method
-        let concrete = route.path.split(separator: "/").map { $0 == "*" || $0.hasPrefix("{") ? "x" : String($0) }.joined(separator: "/")
+        let concrete = route.path.split(separator: "/").map { $0 == "*" || $0.hasPrefix("{") ? "x" : String($0) }
+            .joined(separator: "/")
         let path = route.mount == .alias ? "/" + concrete : "/webhook/\(plugin)/check/" + concrete
-        return PluginRequest(method: method, path: path, headers: [(name: "content-type", value: "application/json")], body: body)
+        return PluginRequest(
+            method: method, path: path, headers: [(name: "content-type", value: "application/json")], body: body)
     }
 
     static func rawInstanceStart(_ plugin: LoadedPlugin, config: [UInt8]) async -> String {
@@ -212,7 +239,8 @@ public struct ConformanceChecker: Sendable {
             var error = ErrorBuffer()
             var out: UnsafeMutableRawPointer?
             let status = config.withUnsafeBufferPointer { bytes in
-                hooks.raw.on_instance_start!(plugin.state.raw, 0, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), &out, &error.raw)
+                hooks.raw.on_instance_start!(
+                    plugin.state.raw, 0, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), &out, &error.raw)
             }
             if status == SB_OK { hooks.raw.on_instance_stop!(out) }
             return status
@@ -226,7 +254,8 @@ public struct ConformanceChecker: Sendable {
         let result = try? await instance.plugin.run {
             var error = ErrorBuffer()
             return config.withUnsafeBufferPointer { bytes in
-                hooks.raw.on_config_changed!(pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), &error.raw)
+                hooks.raw.on_config_changed!(
+                    pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), &error.raw)
             }
         }
         return result.map { "\(ABIStatus($0))" } ?? "unavailable"
@@ -249,5 +278,3 @@ final class ResultLog: Sendable {
 
     var all: [ConformanceChecker.Result] { results.withLock { $0 } }
 }
-
-import Synchronization

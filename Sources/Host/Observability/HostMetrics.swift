@@ -19,6 +19,9 @@ public final class HostMetrics: Sendable {
             .microseconds(50), .microseconds(250), .milliseconds(1), .milliseconds(5), .milliseconds(25),
             .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30),
         ]
+        factory.defaultValueHistogramBuckets = [
+            0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000, 10000,
+        ]
         self.factory = factory
     }
 

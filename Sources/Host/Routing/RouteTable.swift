@@ -63,14 +63,17 @@ struct RouteTable: Sendable {
             for entry in entries where entry.pattern.matches(rest) {
                 if entry.route.method == "*" || entry.route.method == method {
                     return .matched(
-                        Match(plugin: entry.plugin, instance: .named(String(parts[2])), route: entry.route, subpath: subpath))
+                        Match(
+                            plugin: entry.plugin, instance: .named(String(parts[2])), route: entry.route,
+                            subpath: subpath))
                 }
                 allowed.append(entry.route.method)
             }
         }
         for entry in aliasRoutes where entry.pattern.matches(parts) {
             if entry.route.method == "*" || entry.route.method == method {
-                return .matched(Match(plugin: entry.plugin, instance: .defaultInstance, route: entry.route, subpath: path))
+                return .matched(
+                    Match(plugin: entry.plugin, instance: .defaultInstance, route: entry.route, subpath: path))
             }
             allowed.append(entry.route.method)
         }

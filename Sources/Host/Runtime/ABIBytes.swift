@@ -1,3 +1,4 @@
+import Glibc
 import PluginAPI
 
 /// Conversions between the ABI's `{ptr,len}` byte ranges and Swift values.
@@ -76,5 +77,3 @@ func writeError(_ err: UnsafeMutablePointer<sb_error_t>?, _ message: String) {
     }
     err.pointee.len = n
 }
-
-import Glibc

@@ -9,10 +9,12 @@ struct DescriptorReader {
     let hostMinor: UInt16
 
     /// Validate the descriptor and copy it into Swift values.
-    func read(_ pointer: UnsafePointer<sb_plugin_descriptor_t>) throws(PluginLoadError) -> (PluginManifest, PluginHooks) {
+    func read(_ pointer: UnsafePointer<sb_plugin_descriptor_t>) throws(PluginLoadError) -> (PluginManifest, PluginHooks)
+    {
         let descriptor = try readDescriptor(pointer)
         guard descriptor.kind == UInt32(SB_KIND_CHANNEL) else {
-            throw refuse(.invalidDescriptor, "kind", "\(SB_KIND_CHANNEL) (channel)", "\(descriptor.kind)", "unknown plugin kind")
+            throw refuse(
+                .invalidDescriptor, "kind", "\(SB_KIND_CHANNEL) (channel)", "\(descriptor.kind)", "unknown plugin kind")
         }
         let name = try text(descriptor.name, field: "name")
         guard Self.isValidName(name) else {
@@ -37,42 +39,59 @@ struct DescriptorReader {
             return false
         }
         return bytes.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }
     }
 
     // MARK: - Parts
 
-    private func readDescriptor(_ pointer: UnsafePointer<sb_plugin_descriptor_t>) throws(PluginLoadError) -> sb_plugin_descriptor_t {
+    private func readDescriptor(_ pointer: UnsafePointer<sb_plugin_descriptor_t>) throws(PluginLoadError)
+        -> sb_plugin_descriptor_t
+    {
         let raw = UnsafeRawPointer(pointer)
         let declaredSize = Int(raw.load(as: UInt32.self))
         let versionEnd = MemoryLayout<sb_plugin_descriptor_t>.offset(of: \.kind)!
         guard declaredSize >= versionEnd else {
-            throw refuse(.invalidDescriptor, "struct_size", ">= \(versionEnd)", "\(declaredSize)", "descriptor too small to hold a version")
+            throw refuse(
+                .invalidDescriptor, "struct_size", ">= \(versionEnd)", "\(declaredSize)",
+                "descriptor too small to hold a version")
         }
         let major = raw.load(fromByteOffset: 4, as: UInt16.self)
         let minor = raw.load(fromByteOffset: 6, as: UInt16.self)
         guard major == hostMajor else {
-            throw refuse(.incompatibleVersion, "abi_major", "\(hostMajor)", "\(major)", "ABI major version differs; rebuild the plugin against this host's header")
+            throw refuse(
+                .incompatibleVersion, "abi_major", "\(hostMajor)", "\(major)",
+                "ABI major version differs; rebuild the plugin against this host's header")
         }
         guard minor <= hostMinor else {
-            throw refuse(.incompatibleVersion, "abi_minor", "\(hostMinor)", "\(minor)", "plugin needs a newer ABI minor than this host offers; upgrade the host")
+            throw refuse(
+                .incompatibleVersion, "abi_minor", "\(hostMinor)", "\(minor)",
+                "plugin needs a newer ABI minor than this host offers; upgrade the host")
         }
         let v1Size = MemoryLayout<sb_plugin_descriptor_t>.size
         guard declaredSize >= v1Size else {
-            throw refuse(.invalidDescriptor, "struct_size", ">= \(v1Size)", "\(declaredSize)", "descriptor smaller than ABI \(major).0 requires")
+            throw refuse(
+                .invalidDescriptor, "struct_size", ">= \(v1Size)", "\(declaredSize)",
+                "descriptor smaller than ABI \(major).0 requires")
         }
         return zeroFilledCopy(of: raw, declaredSize: declaredSize)
     }
 
-    private func readHooks(_ pointer: UnsafePointer<sb_plugin_hooks_t>?, needsHTTP: Bool) throws(PluginLoadError) -> PluginHooks {
-        guard let pointer else { throw refuse(.missingHook, "hooks", "a hook table", "NULL", "descriptor has no hook table") }
+    private func readHooks(_ pointer: UnsafePointer<sb_plugin_hooks_t>?, needsHTTP: Bool) throws(PluginLoadError)
+        -> PluginHooks
+    {
+        guard let pointer else {
+            throw refuse(.missingHook, "hooks", "a hook table", "NULL", "descriptor has no hook table")
+        }
         let raw = UnsafeRawPointer(pointer)
         let declaredSize = Int(raw.load(as: UInt32.self))
         let required = MemoryLayout<sb_plugin_hooks_t>.size
         guard declaredSize >= required else {
-            throw refuse(.invalidDescriptor, "hooks.struct_size", ">= \(required)", "\(declaredSize)", "hook table smaller than ABI 1.0 requires")
+            throw refuse(
+                .invalidDescriptor, "hooks.struct_size", ">= \(required)", "\(declaredSize)",
+                "hook table smaller than ABI 1.0 requires")
         }
         let hooks: sb_plugin_hooks_t = zeroFilledCopy(of: raw, declaredSize: declaredSize)
         var missing: [String] = []
@@ -83,18 +102,26 @@ struct DescriptorReader {
         if hooks.on_send == nil { missing.append("on_send") }
         if needsHTTP && hooks.on_http_request == nil { missing.append("on_http_request") }
         if let first = missing.first {
-            throw refuse(.missingHook, "hooks.\(first)", "a function", "NULL", "mandatory hook missing: \(missing.joined(separator: ", "))")
+            throw refuse(
+                .missingHook, "hooks.\(first)", "a function", "NULL",
+                "mandatory hook missing: \(missing.joined(separator: ", "))")
         }
         return PluginHooks(raw: hooks)
     }
 
     private func readRoutes(_ base: UnsafePointer<sb_route_t>?, count: Int) throws(PluginLoadError) -> [RouteSpec] {
         guard count > 0 else { return [] }
-        guard let base else { throw refuse(.invalidDescriptor, "routes", "an array", "NULL", "route_count is \(count) but routes is NULL") }
-        guard count <= 256 else { throw refuse(.invalidDescriptor, "route_count", "<= 256", "\(count)", "too many routes") }
+        guard let base else {
+            throw refuse(.invalidDescriptor, "routes", "an array", "NULL", "route_count is \(count) but routes is NULL")
+        }
+        guard count <= 256 else {
+            throw refuse(.invalidDescriptor, "route_count", "<= 256", "\(count)", "too many routes")
+        }
         let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
         guard stride >= MemoryLayout<sb_route_t>.size else {
-            throw refuse(.invalidDescriptor, "routes[0].struct_size", ">= \(MemoryLayout<sb_route_t>.size)", "\(stride)", "route struct too small")
+            throw refuse(
+                .invalidDescriptor, "routes[0].struct_size", ">= \(MemoryLayout<sb_route_t>.size)", "\(stride)",
+                "route struct too small")
         }
         var routes: [RouteSpec] = []
         for index in 0..<count {
@@ -102,39 +129,57 @@ struct DescriptorReader {
             let route: sb_route_t = zeroFilledCopy(of: raw, declaredSize: stride)
             let method = try text(route.method, field: "routes[\(index)].method").uppercased()
             let path = try text(route.path, field: "routes[\(index)].path")
-            guard !method.isEmpty else { throw refuse(.invalidDescriptor, "routes[\(index)].method", "a method", "empty", "route has no method") }
+            guard !method.isEmpty else {
+                throw refuse(.invalidDescriptor, "routes[\(index)].method", "a method", "empty", "route has no method")
+            }
             guard RoutePattern(path) != nil else {
-                throw refuse(.invalidDescriptor, "routes[\(index)].path", "/segment/{param}/*", "\"\(path)\"", "invalid route path")
+                throw refuse(
+                    .invalidDescriptor, "routes[\(index)].path", "/segment/{param}/*", "\"\(path)\"",
+                    "invalid route path")
             }
             let mount: RouteSpec.Mount
             switch route.mount {
             case UInt32(SB_MOUNT_INSTANCE): mount = .instance
             case UInt32(SB_MOUNT_ALIAS): mount = .alias
             default:
-                throw refuse(.invalidDescriptor, "routes[\(index)].mount", "0 or 1", "\(route.mount)", "unknown route mount")
+                throw refuse(
+                    .invalidDescriptor, "routes[\(index)].mount", "0 or 1", "\(route.mount)", "unknown route mount")
             }
             if mount == .alias, RouteTable.isReservedHostPath(path) {
-                throw refuse(.invalidDescriptor, "routes[\(index)].path", "a path outside the host's own", "\"\(path)\"", "alias collides with a host route")
+                throw refuse(
+                    .invalidDescriptor, "routes[\(index)].path", "a path outside the host's own", "\"\(path)\"",
+                    "alias collides with a host route")
             }
             routes.append(RouteSpec(index: index, method: method, path: path, mount: mount))
         }
         return routes
     }
 
-    private func readMigrations(_ base: UnsafePointer<sb_migration_t>?, count: Int) throws(PluginLoadError) -> [MigrationSpec] {
+    private func readMigrations(_ base: UnsafePointer<sb_migration_t>?, count: Int) throws(PluginLoadError)
+        -> [MigrationSpec]
+    {
         guard count > 0 else { return [] }
-        guard let base else { throw refuse(.invalidDescriptor, "migrations", "an array", "NULL", "migration_count is \(count) but migrations is NULL") }
+        guard let base else {
+            throw refuse(
+                .invalidDescriptor, "migrations", "an array", "NULL",
+                "migration_count is \(count) but migrations is NULL")
+        }
         let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
         guard stride >= MemoryLayout<sb_migration_t>.size else {
-            throw refuse(.invalidDescriptor, "migrations[0].struct_size", ">= \(MemoryLayout<sb_migration_t>.size)", "\(stride)", "migration struct too small")
+            throw refuse(
+                .invalidDescriptor, "migrations[0].struct_size", ">= \(MemoryLayout<sb_migration_t>.size)", "\(stride)",
+                "migration struct too small")
         }
         var result: [MigrationSpec] = []
         for index in 0..<count {
-            let migration: sb_migration_t = zeroFilledCopy(of: UnsafeRawPointer(base) + index * stride, declaredSize: stride)
+            let migration: sb_migration_t = zeroFilledCopy(
+                of: UnsafeRawPointer(base) + index * stride, declaredSize: stride)
             let name = try text(migration.name, field: "migrations[\(index)].name")
             let sql = try text(migration.sql, field: "migrations[\(index)].sql")
             guard !name.isEmpty, !result.contains(where: { $0.name == name }) else {
-                throw refuse(.invalidDescriptor, "migrations[\(index)].name", "a unique name", "\"\(name)\"", "migration names must be unique and non-empty")
+                throw refuse(
+                    .invalidDescriptor, "migrations[\(index)].name", "a unique name", "\"\(name)\"",
+                    "migration names must be unique and non-empty")
             }
             result.append(MigrationSpec(name: name, sql: sql))
         }
@@ -146,7 +191,9 @@ struct DescriptorReader {
         if schema.isEmpty { return #"{"type":"object"}"# }
         let parsed = try? JSONSerialization.jsonObject(with: Data(schema.utf8))
         guard parsed is [String: Any] else {
-            throw refuse(.invalidDescriptor, "settings_schema", "a JSON object", "invalid JSON", "settings schema is not a JSON object")
+            throw refuse(
+                .invalidDescriptor, "settings_schema", "a JSON object", "invalid JSON",
+                "settings schema is not a JSON object")
         }
         return schema
     }
@@ -155,10 +202,15 @@ struct DescriptorReader {
 
     private func text(_ bytes: sb_bytes_t, field: String) throws(PluginLoadError) -> String {
         if bytes.len > 0 && bytes.ptr == nil {
-            throw refuse(.invalidDescriptor, field, "bytes", "NULL with length \(bytes.len)", "NULL pointer with a length")
+            throw refuse(
+                .invalidDescriptor, field, "bytes", "NULL with length \(bytes.len)", "NULL pointer with a length")
         }
-        guard bytes.len <= 1 << 20 else { throw refuse(.invalidDescriptor, field, "<= 1 MiB", "\(bytes.len) bytes", "too long") }
-        guard let string = bytes.utf8String else { throw refuse(.invalidDescriptor, field, "UTF-8", "invalid UTF-8", "not UTF-8") }
+        guard bytes.len <= 1 << 20 else {
+            throw refuse(.invalidDescriptor, field, "<= 1 MiB", "\(bytes.len) bytes", "too long")
+        }
+        guard let string = bytes.utf8String else {
+            throw refuse(.invalidDescriptor, field, "UTF-8", "invalid UTF-8", "not UTF-8")
+        }
         return string
     }
 

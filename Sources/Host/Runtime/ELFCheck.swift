@@ -9,31 +9,43 @@ enum ELFCheck {
     }
 
     #if arch(x86_64)
-    static let machine: UInt16 = 62
-    static let machineName = "x86_64"
+        static let machine: UInt16 = 62
+        static let machineName = "x86_64"
     #elseif arch(arm64)
-    static let machine: UInt16 = 183
-    static let machineName = "aarch64"
+        static let machine: UInt16 = 183
+        static let machineName = "aarch64"
     #else
-    static let machine: UInt16 = 0
-    static let machineName = "unknown"
+        static let machine: UInt16 = 0
+        static let machineName = "unknown"
     #endif
 
     static func inspect(_ bytes: [UInt8]) -> Result<Void, Problem> {
         guard bytes.count >= 64, bytes[0..<4] == [0x7F, 0x45, 0x4C, 0x46] else {
             let magic = bytes.prefix(4).map { hex($0) }.joined(separator: " ")
-            return .failure(Problem(field: "header", expected: "ELF magic 7f 45 4c 46", actual: magic.isEmpty ? "empty file" : magic, reason: "not a shared library"))
+            return .failure(
+                Problem(
+                    field: "header", expected: "ELF magic 7f 45 4c 46", actual: magic.isEmpty ? "empty file" : magic,
+                    reason: "not a shared library"))
         }
         guard bytes[4] == 2, bytes[5] == 1 else {
-            return .failure(Problem(field: "e_ident", expected: "64-bit little-endian", actual: "class \(bytes[4]), data \(bytes[5])", reason: "ELF file is not 64-bit little-endian"))
+            return .failure(
+                Problem(
+                    field: "e_ident", expected: "64-bit little-endian", actual: "class \(bytes[4]), data \(bytes[5])",
+                    reason: "ELF file is not 64-bit little-endian"))
         }
         let type = u16(bytes, 16)
         guard type == 3 else {
-            return .failure(Problem(field: "e_type", expected: "3 (shared object)", actual: "\(type)", reason: "ELF file is not a shared library"))
+            return .failure(
+                Problem(
+                    field: "e_type", expected: "3 (shared object)", actual: "\(type)",
+                    reason: "ELF file is not a shared library"))
         }
         let arch = u16(bytes, 18)
         guard machine == 0 || arch == machine else {
-            return .failure(Problem(field: "e_machine", expected: "\(machine) (\(machineName))", actual: "\(arch)", reason: "library built for another architecture"))
+            return .failure(
+                Problem(
+                    field: "e_machine", expected: "\(machine) (\(machineName))", actual: "\(arch)",
+                    reason: "library built for another architecture"))
         }
         let size = UInt64(bytes.count)
         let phoff = u64(bytes, 32)
@@ -57,13 +69,17 @@ enum ELFCheck {
         }
         if shoff != 0 {
             let end = shoff &+ shentsize &* shnum
-            guard end <= size, end >= shoff else { return .failure(truncated(needed: end, size: size, what: "section headers")) }
+            guard end <= size, end >= shoff else {
+                return .failure(truncated(needed: end, size: size, what: "section headers"))
+            }
         }
         return .success(())
     }
 
     private static func truncated(needed: UInt64, size: UInt64, what: String) -> Problem {
-        Problem(field: "size", expected: ">= \(needed) bytes (\(what))", actual: "\(size) bytes", reason: "library file is truncated")
+        Problem(
+            field: "size", expected: ">= \(needed) bytes (\(what))", actual: "\(size) bytes",
+            reason: "library file is truncated")
     }
 
     private static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {

@@ -3,13 +3,22 @@ import Synchronization
 /// A table of opaque 64-bit handles the host gives plugins, mapping back to host objects.
 ///
 /// Handles are never pointers and never reused: the top byte names the table (so a timer
-/// handle passed where a response handle is expected is refused) and the rest is a counter.
+/// handle passed where a response handle is expected is refused) and the other 56 bits are
+/// random, so one plugin cannot guess another plugin's live handles.
 /// Looking up an unknown, stale or foreign handle returns nil, which the host services turn
 /// into `SB_ERR_INVALID_HANDLE`.
 final class HandleTable<Value: AnyObject & Sendable>: Sendable {
     private struct State {
-        var next: UInt64 = 1
         var values: [UInt64: Value] = [:]
+        var generator = SystemRandomNumberGenerator()
+
+        /// A fresh handle: random low 56 bits, never 0, never live.
+        mutating func newHandle(tag: UInt64) -> UInt64 {
+            while true {
+                let handle = tag | (generator.next() & 0x00FF_FFFF_FFFF_FFFF)
+                if handle != tag, values[handle] == nil { return handle }
+            }
+        }
     }
 
     private let tag: UInt64
@@ -23,8 +32,7 @@ final class HandleTable<Value: AnyObject & Sendable>: Sendable {
     /// Register a value and return its new handle.
     func insert(_ value: Value) -> UInt64 {
         state.withLock { state in
-            let handle = tag | state.next
-            state.next += 1
+            let handle = state.newHandle(tag: tag)
             state.values[handle] = value
             return handle
         }
@@ -33,8 +41,7 @@ final class HandleTable<Value: AnyObject & Sendable>: Sendable {
     /// Register a value built from its own handle (for values that must know their handle).
     func insert(make: (UInt64) -> Value) -> Value {
         state.withLock { state in
-            let handle = tag | state.next
-            state.next += 1
+            let handle = state.newHandle(tag: tag)
             let value = make(handle)
             state.values[handle] = value
             return value

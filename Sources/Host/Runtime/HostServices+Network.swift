@@ -16,6 +16,10 @@ extension HostServices {
             return SB_ERR_INVALID_ARGUMENT
         }
         guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
+        guard Int(out.pointee.struct_size) >= MemoryLayout<sb_http_fetch_response_t>.size else {
+            writeError(err, "out->struct_size must be at least \(MemoryLayout<sb_http_fetch_response_t>.size)")
+            return SB_ERR_INVALID_ARGUMENT
+        }
         let fetch: sb_http_fetch_request_t = zeroFilledCopy(
             of: UnsafeRawPointer(request), declaredSize: Int(request.pointee.struct_size))
         guard let method = fetch.method.utf8String, !method.isEmpty, let url = fetch.url.utf8String,
@@ -32,7 +36,7 @@ extension HostServices {
         let timeout: TimeAmount =
             fetch.timeout_ms == 0
             ? .nanoseconds(Int64(limits.defaultFetchTimeout.components.seconds) * 1_000_000_000)
-            : .milliseconds(Int64(fetch.timeout_ms))
+            : .milliseconds(Int64(min(fetch.timeout_ms, 300_000)))
         do {
             var outbound = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method.uppercased()))
             for header in headers { outbound.headers.add(name: header.name, value: header.value) }
@@ -88,11 +92,13 @@ extension HostServices {
         let snapshot = instance.snapshot
         do {
             let (record, duplicate) = try instance.environment.database.recordInbound(
-                inbound.record(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id, plugin: instance.plugin.name))
+                inbound.record(
+                    tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id, plugin: instance.plugin.name))
             instance.environment.metrics.increment(
                 "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(duplicate)")])
             if let out {
-                let json = #"{"message_id":\#(JSONText.quote(record.id)),"conversation_id":null,"duplicate":\#(duplicate)}"#
+                let json =
+                    #"{"message_id":\#(JSONText.quote(record.id)),"conversation_id":null,"duplicate":\#(duplicate)}"#
                 out.pointee = OwnedBytes.make(Array(json.utf8))
             }
             return SB_OK

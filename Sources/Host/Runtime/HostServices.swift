@@ -74,14 +74,14 @@ enum HostServices {
             counter_add: { handle, name, delta in
                 HostServices.metric(handle, name) { instance, metricName in
                     instance.environment.metrics.increment(
-                        "switchboard_plugin_\(metricName)_total", by: Int64(clamping: delta), labels: instance.labels)
+                        "switchboard_plugin_counter_\(metricName)_total", by: Int64(clamping: delta), labels: instance.labels)
                 }
             },
             histogram_record: { handle, name, value in
                 guard value.isFinite else { return SB_ERR_INVALID_ARGUMENT }
                 return HostServices.metric(handle, name) { instance, metricName in
                     instance.environment.metrics.recordValue(
-                        "switchboard_plugin_\(metricName)", value, labels: instance.labels)
+                        "switchboard_plugin_histogram_\(metricName)", value, labels: instance.labels)
                 }
             },
             response_send: { response, status, headers, count, body in
@@ -144,7 +144,9 @@ enum HostServices {
         }
     }
 
-    private static func kvGet(_ handle: sb_instance_t, _ key: sb_bytes_t, _ out: UnsafeMutablePointer<sb_owned_bytes_t>?)
+    private static func kvGet(
+        _ handle: sb_instance_t, _ key: sb_bytes_t, _ out: UnsafeMutablePointer<sb_owned_bytes_t>?
+    )
         -> sb_status_t
     {
         guard let out else { return SB_ERR_INVALID_ARGUMENT }
@@ -255,7 +257,7 @@ enum HostServices {
         case .denied: return .denied
         case .invalidArgument: return .invalidArgument
         case .tooLarge: return .tooLarge
-        case .busy: return .timeout
+        case .busy, .timeout: return .timeout
         case .io: return .io
         default: return .internal
         }

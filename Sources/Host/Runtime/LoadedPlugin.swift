@@ -22,8 +22,12 @@ final class LoadedPlugin: Sendable {
     let pool: NIOThreadPool
     let loadedAt: ContinuousClock.Instant
     private let retired = Atomic<Bool>(false)
+    private let abandoned = Atomic<Int>(0)
 
-    init(manifest: PluginManifest, file: String, generation: Int, hooks: PluginHooks, state: PluginPointer, pool: NIOThreadPool) {
+    init(
+        manifest: PluginManifest, file: String, generation: Int, hooks: PluginHooks, state: PluginPointer,
+        pool: NIOThreadPool
+    ) {
         self.manifest = manifest
         self.file = file
         self.generation = generation
@@ -41,9 +45,14 @@ final class LoadedPlugin: Sendable {
         try await pool.runIfActive(body)
     }
 
+    /// Record that an instance was left without on_instance_stop because a hook never returned.
+    func markAbandoned() { abandoned.add(1, ordering: .relaxed) }
+
     /// Call on_shutdown once and end the worker threads. The library stays mapped.
+    /// When an instance had to be abandoned, on_shutdown is skipped too: a hook may still run.
     func retire() async {
         guard !retired.exchange(true, ordering: .relaxed) else { return }
+        guard abandoned.load(ordering: .relaxed) == 0 else { return }
         let hooks = self.hooks
         let state = self.state
         _ = try? await run { hooks.raw.on_shutdown?(state.raw) }

@@ -9,6 +9,8 @@ import PluginAPI
 struct PluginLoader: Sendable {
     /// Directories plugins may be loaded from; paths elsewhere are refused.
     var directories: [String]
+    /// Plugin names this deployment loads; nil loads any.
+    var enabled: [String]?
     var threadsPerPlugin: Int
     var logger: Logger
 
@@ -67,10 +69,16 @@ struct PluginLoader: Sendable {
         var error = ErrorBuffer()
         guard let descriptor = entry(Self.hostMajor, Self.hostMinor, &error.raw) else {
             throw PluginLoadError(
-                .noDescriptor, file: file, reason: "entry returned no descriptor: \(error.message ?? "no reason given")")
+                .noDescriptor, file: file, reason: "entry returned no descriptor: \(error.message ?? "no reason given")"
+            )
         }
         let reader = DescriptorReader(file: file, hostMajor: Self.hostMajor, hostMinor: Self.hostMinor)
         let (manifest, hooks) = try reader.read(descriptor)
+        if let enabled, !enabled.contains(manifest.name) {
+            throw PluginLoadError(
+                .notEnabled, file: file, field: "name", expected: enabled.joined(separator: ", "), actual: manifest.name,
+                reason: "plugin is not in this deployment's enabled list")
+        }
         let pool = NIOThreadPool(numberOfThreads: threadsPerPlugin)
         pool.start()
         let initResult: (sb_status_t, String?, PluginPointer)

@@ -70,7 +70,9 @@ extension PluginRuntime {
         }
     }
 
-    private func call(_ instance: RuntimeInstance, match: RouteTable.Match, request: PluginRequest) async -> DispatchOutcome {
+    private func call(_ instance: RuntimeInstance, match: RouteTable.Match, request: PluginRequest) async
+        -> DispatchOutcome
+    {
         let slot = ResponseSlot()
         let responseHandle = HostHandles.responses.insert(slot)
         instance.registerResponse(responseHandle, slot)
@@ -102,7 +104,10 @@ extension PluginRuntime {
                 status == .ok
                 ? "plugin returned without answering"
                 : "plugin failed (\(status)): \(result.1 ?? "no reason given")"
-            if status != .ok { instance.logger.warning("on_http_request failed", metadata: ["status": "\(status)", "error": "\(result.1 ?? "")"]) }
+            if status != .ok {
+                instance.logger.warning(
+                    "on_http_request failed", metadata: ["status": "\(status)", "error": "\(result.1 ?? "")"])
+            }
             slot.abandon(reason: reason)
         }
         let head = await slot.head()
@@ -119,7 +124,9 @@ extension PluginRuntime {
     }
 
     /// Count a hook call, its errors and its latency for /metrics.
-    func recordHook(_ hook: String, _ instance: RuntimeInstance, status: sb_status_t, since started: ContinuousClock.Instant) {
+    func recordHook(
+        _ hook: String, _ instance: RuntimeInstance, status: sb_status_t, since started: ContinuousClock.Instant
+    ) {
         let labels = [("plugin", instance.plugin.name), ("hook", hook)]
         metrics.increment("switchboard_plugin_hook_calls_total", labels: labels)
         if status != SB_OK && status != SB_PENDING {
@@ -156,7 +163,8 @@ extension PluginRuntime {
         let (status, message) = try await instance.plugin.run {
             var error = ErrorBuffer()
             let status = messageJSON.withUnsafeBufferPointer { bytes in
-                hooks.raw.on_send!(pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), outputHandle, &error.raw)
+                hooks.raw.on_send!(
+                    pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), outputHandle, &error.raw)
             }
             return (status, error.message)
         }

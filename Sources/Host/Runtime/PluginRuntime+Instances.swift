@@ -8,17 +8,22 @@ public struct InstanceStartError: Error, Sendable, CustomStringConvertible {
     public var plugin: String
     public var status: String
     public var reason: String
-    public var description: String { "instance \(instance) of plugin \(plugin) refused to start (\(status)): \(reason)" }
+    public var description: String {
+        "instance \(instance) of plugin \(plugin) refused to start (\(status)): \(reason)"
+    }
 }
 
 extension PluginRuntime {
     /// Create a runtime instance on a plugin generation and run its on_instance_start.
-    func startInstance(_ record: InstanceRecord, tenant: TenantRecord, on plugin: LoadedPlugin) async throws -> RuntimeInstance {
+    func startInstance(_ record: InstanceRecord, tenant: TenantRecord, on plugin: LoadedPlugin) async throws
+        -> RuntimeInstance
+    {
         let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant)
         let environment = self.environment
         let logger = self.logger
         let instance = HostHandles.instances.insert { handle in
-            RuntimeInstance(handle: handle, plugin: plugin, snapshot: snapshot, environment: environment, logger: logger)
+            RuntimeInstance(
+                handle: handle, plugin: plugin, snapshot: snapshot, environment: environment, logger: logger)
         }
         let hooks = plugin.hooks
         let started = ContinuousClock.now
@@ -37,7 +42,8 @@ extension PluginRuntime {
             HostHandles.instances.remove(instance.handle)
             instance.releaseHandles()
             throw InstanceStartError(
-                instance: record.name, plugin: plugin.name, status: "\(ABIStatus(status))", reason: message ?? "no reason given")
+                instance: record.name, plugin: plugin.name, status: "\(ABIStatus(status))",
+                reason: message ?? "no reason given")
         }
         instance.setPointer(pointer)
         metrics.increment("switchboard_instance_starts_total", labels: [("plugin", plugin.name)])
@@ -56,17 +62,21 @@ extension PluginRuntime {
             instance.releaseHandles()
             idle = await instance.drain(timeout: .seconds(5))
         }
-        HostHandles.instances.remove(instance.handle)
         instance.releaseHandles()
         guard idle else {
+            HostHandles.instances.remove(instance.handle)
+            instance.plugin.markAbandoned()
             instance.logger.error("instance did not drain; on_instance_stop skipped to protect the plugin")
             return
         }
         let hooks = instance.plugin.hooks
         let pointer = instance.pointer
         let started = ContinuousClock.now
+        // The handle stays valid during on_instance_stop, so the plugin can still use services.
         _ = try? await instance.plugin.run { hooks.raw.on_instance_stop?(pointer.raw) }
         recordHook("on_instance_stop", instance, status: SB_OK, since: started)
+        HostHandles.instances.remove(instance.handle)
+        instance.releaseHandles()
     }
 
     // MARK: - Registry changes
@@ -89,7 +99,8 @@ extension PluginRuntime {
         let record = try database.instance(id: id)
         let tenant = try record.flatMap { try database.tenant(id: $0.tenantId) }
         let running = state.withLock { $0.instances[id] }
-        guard let record, let tenant, record.enabled, tenant.status == .active, let plugin = plugin(named: record.plugin)
+        guard let record, let tenant, record.enabled, tenant.status == .active,
+            let plugin = plugin(named: record.plugin)
         else {
             if let running {
                 state.withLock { $0.remove(id: id) }

@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import Synchronization
 import SwitchboardStorage
+import Synchronization
 
 /// Where plugins come from and which ones load.
 public struct PluginRuntimeConfiguration: Sendable {
@@ -63,7 +63,9 @@ public final class PluginRuntime: Sendable {
 
         private mutating func unindex(_ instance: RuntimeInstance) {
             let record = instance.record
-            if byName[record.plugin + "/" + record.name] === instance { byName[record.plugin + "/" + record.name] = nil }
+            if byName[record.plugin + "/" + record.name] === instance {
+                byName[record.plugin + "/" + record.name] = nil
+            }
             if defaults[record.plugin] === instance { defaults[record.plugin] = nil }
         }
     }
@@ -85,7 +87,8 @@ public final class PluginRuntime: Sendable {
             limits: configuration.limits)
         self.logger = logger
         self.loader = PluginLoader(
-            directories: configuration.directories, threadsPerPlugin: configuration.limits.threadsPerPlugin,
+            directories: configuration.directories, enabled: configuration.enabled,
+            threadsPerPlugin: configuration.limits.threadsPerPlugin,
             logger: logger)
         PluginLoggers.install(logger)
     }
@@ -154,11 +157,11 @@ public final class PluginRuntime: Sendable {
                 reason: "this file is already loaded; publish a new version under a new file name to reload")
         }
         let plugin = try await loader.load(realPath: file, generation: generation)
-        if let enabled = configuration.enabled, !enabled.contains(plugin.name) {
+        if let conflict = aliasConflict(plugin.manifest) {
             await plugin.retire()
             throw PluginLoadError(
-                .notEnabled, file: file, field: "name", expected: enabled.joined(separator: ", "), actual: plugin.name,
-                reason: "plugin is not in this deployment's enabled list")
+                .invalidDescriptor, file: file, field: "routes", expected: "aliases no other plugin serves",
+                actual: conflict, reason: "alias route already served by another plugin")
         }
         let previous = state.withLock { $0.plugins[plugin.name] }
         let replacements = try await startInstances(on: plugin, replacing: previous)
@@ -182,14 +185,18 @@ public final class PluginRuntime: Sendable {
         if let previous {
             for instance in retiring { await stop(instance) }
             await previous.retire()
-            logger.info("plugin generation retired", metadata: ["plugin": "\(plugin.name)", "generation": "\(previous.generation)"])
+            logger.info(
+                "plugin generation retired",
+                metadata: ["plugin": "\(plugin.name)", "generation": "\(previous.generation)"])
         }
         return status(of: plugin)
     }
 
     /// Start every enabled instance the registry holds for this plugin on a new generation.
     /// All or nothing: when one refuses to start, the ones started are stopped again.
-    private func startInstances(on plugin: LoadedPlugin, replacing previous: LoadedPlugin?) async throws -> [RuntimeInstance] {
+    private func startInstances(on plugin: LoadedPlugin, replacing previous: LoadedPlugin?) async throws
+        -> [RuntimeInstance]
+    {
         let records = try database.listInstances(tenantId: nil, plugin: plugin.name).filter(\.enabled)
         var started: [RuntimeInstance] = []
         for record in records {
@@ -199,17 +206,35 @@ public final class PluginRuntime: Sendable {
             } catch {
                 if previous == nil {
                     // A first load keeps serving the other instances; this one is reported.
-                    logger.error("instance failed to start", metadata: ["instance": "\(record.name)", "error": "\(error)"])
+                    logger.error(
+                        "instance failed to start", metadata: ["instance": "\(record.name)", "error": "\(error)"])
                     continue
                 }
                 for instance in started { await stop(instance) }
                 await plugin.retire()
                 throw PluginLoadError(
                     .initFailed, file: plugin.file,
-                    reason: "new generation refused instance \(record.name): \(error); the old generation keeps serving")
+                    reason: "new generation refused instance \(record.name): \(error); the old generation keeps serving"
+                )
             }
         }
         return started
+    }
+
+    /// An alias (method and path) of `manifest` that another loaded plugin already serves.
+    private func aliasConflict(_ manifest: PluginManifest) -> String? {
+        let others = state.withLock { $0.plugins.values.filter { $0.name != manifest.name }.map(\.manifest) }
+        for route in manifest.routes where route.mount == .alias {
+            for other in others {
+                if let clash = other.routes.first(where: {
+                    $0.mount == .alias && $0.path == route.path
+                        && ($0.method == route.method || $0.method == "*" || route.method == "*")
+                }) {
+                    return "\(route.method) \(route.path) (served by \(other.name) as \(clash.method))"
+                }
+            }
+        }
+        return nil
     }
 
     // MARK: - Status
@@ -223,7 +248,8 @@ public final class PluginRuntime: Sendable {
             }
             let failed = state.failures.values.map { error in
                 PluginStatus(
-                    name: PluginLoader.stem(ofFile: error.file), file: error.file, state: "failed", error: error.description)
+                    name: PluginLoader.stem(ofFile: error.file), file: error.file, state: "failed",
+                    error: error.description)
             }
             return (loaded + failed).sorted { ($0.name, $0.file) < ($1.name, $1.file) }
         }
@@ -235,7 +261,8 @@ public final class PluginRuntime: Sendable {
             abi: "\(plugin.manifest.abiMajor).\(plugin.manifest.abiMinor)", generation: plugin.generation,
             routes: plugin.manifest.routes.map { route in
                 route.mount == .alias
-                    ? "\(route.method) \(route.path)" : "\(route.method) /webhook/\(plugin.name)/{instance}\(route.path)"
+                    ? "\(route.method) \(route.path)"
+                    : "\(route.method) /webhook/\(plugin.name)/{instance}\(route.path)"
             })
     }
 

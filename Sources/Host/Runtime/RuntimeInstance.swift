@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PluginAPI
-import Synchronization
 import SwitchboardStorage
+import Synchronization
 
 /// One running plugin instance: a (tenant, channel instance) on one plugin generation.
 ///

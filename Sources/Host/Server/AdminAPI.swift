@@ -19,7 +19,9 @@ struct AdminAPI {
         admin.get("instances") { request, _ in
             let tenant = request.uri.queryParameters.get("tenant")
             let plugin = request.uri.queryParameters.get("plugin")
-            return try JSONResponse.make(["instances": database.listInstances(tenantId: tenant, plugin: plugin).map(instanceJSON)])
+            return try JSONResponse.make([
+                "instances": database.listInstances(tenantId: tenant, plugin: plugin).map(instanceJSON)
+            ])
         }
         admin.post("instances") { request, context in try await createInstance(request, context) }
         admin.get("instances/:id") { _, context in JSONResponse.make(instanceJSON(try requireInstance(context))) }
@@ -32,7 +34,7 @@ struct AdminAPI {
         }
         admin.post("instances/:id/reload") { _, context in
             let record = try requireInstance(context)
-            try await runtime.instanceChanged(id: record.id)
+            try await apply(record.id)
             return JSONResponse.make(instanceJSON(record))
         }
         admin.get("instances/:id/messages") { request, context in
@@ -68,7 +70,8 @@ struct AdminAPI {
             if let field = error.field { extra["plugin_field"] = field }
             if let expected = error.expected { extra["expected"] = expected }
             if let actual = error.actual { extra["actual"] = actual }
-            throw Problem(status: status, title: "Plugin Refused", detail: error.description, field: "path", extra: extra)
+            throw Problem(
+                status: status, title: "Plugin Refused", detail: error.description, field: "path", extra: extra)
         }
     }
 
@@ -95,16 +98,26 @@ struct AdminAPI {
             throw Problem.unprocessable("plugin \"\(plugin)\" is not loaded", field: "plugin")
         }
         let name = try body.string("name")
-        guard Self.isValidSlug(name) else { throw Problem.unprocessable("name must match [a-z0-9][a-z0-9-]{0,62}", field: "name") }
+        guard Self.isValidSlug(name) else {
+            throw Problem.unprocessable("name must match [a-z0-9][a-z0-9-]{0,62}", field: "name")
+        }
         let settings = try body.objectJSON("settings")
         do {
             let record = try database.createInstance(
-                tenantId: tenant.id, plugin: plugin, name: name, isDefault: try body.optionalBool("is_default") ?? false,
+                tenantId: tenant.id, plugin: plugin, name: name,
+                isDefault: try body.optionalBool("is_default") ?? false,
                 enabled: try body.optionalBool("enabled") ?? true, settings: settings)
-            try await runtime.instanceChanged(id: record.id)
+            do {
+                try await apply(record.id)
+            } catch {
+                // The plugin refused this configuration: nothing is kept.
+                try? database.deleteInstance(id: record.id)
+                throw error
+            }
             return JSONResponse.make(instanceJSON(record), status: 201)
         } catch let error as StorageError where error.code == .conflict {
-            throw Problem.conflict("instance name or default already taken for plugin \(plugin): \(error.message)", field: "name")
+            throw Problem.conflict(
+                "instance name or default already taken for plugin \(plugin): \(error.message)", field: "name")
         }
     }
 
@@ -119,11 +132,30 @@ struct AdminAPI {
         } catch let error as StorageError where error.code == .conflict {
             throw Problem.conflict(error.message, field: "is_default")
         }
-        try await runtime.instanceChanged(id: record.id)
+        do {
+            try await apply(record.id)
+        } catch {
+            // The plugin refused the new configuration: the old one stays, stored and running.
+            _ = try? database.updateInstance(
+                id: record.id, settings: record.settings, enabled: record.enabled, isDefault: record.isDefault)
+            throw error
+        }
         return JSONResponse.make(instanceJSON(updated))
     }
 
     // MARK: - Helpers
+
+    /// Bring the running instance in line with the registry; a plugin's refusal becomes a 422
+    /// that carries the plugin's reason.
+    private func apply(_ id: String) async throws {
+        do {
+            try await runtime.instanceChanged(id: id)
+        } catch let error as InstanceStartError {
+            throw Problem(
+                status: 422, title: "Configuration Refused", detail: error.description, field: "settings",
+                extra: ["plugin": error.plugin, "status": error.status])
+        }
+    }
 
     private func requireInstance(_ context: HostRequestContext) throws -> InstanceRecord {
         let id = context.parameters.get("id") ?? ""
@@ -145,8 +177,10 @@ struct AdminAPI {
     }
 
     static func json(_ tenant: TenantRecord) -> [String: Any] {
-        ["id": tenant.id, "slug": tenant.slug, "name": tenant.name, "status": tenant.status.rawValue,
-         "created_at": tenant.createdAt, "updated_at": tenant.updatedAt]
+        [
+            "id": tenant.id, "slug": tenant.slug, "name": tenant.name, "status": tenant.status.rawValue,
+            "created_at": tenant.createdAt, "updated_at": tenant.updatedAt,
+        ]
     }
 
     func instanceJSON(_ record: InstanceRecord) -> [String: Any] {

@@ -6,7 +6,9 @@ struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
     let token: [UInt8]?
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard let token else {
             throw Problem(
                 status: 503, title: "Admin API Disabled",
@@ -15,7 +17,8 @@ struct AdminAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), token)
         else {
-            var problem = Problem(status: 401, title: "Unauthorized", detail: "a valid admin bearer token is required").response
+            var problem = Problem(status: 401, title: "Unauthorized", detail: "a valid admin bearer token is required")
+                .response
             problem.headers[.wwwAuthenticate] = "Bearer"
             return problem
         }

@@ -18,7 +18,11 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
         } catch let problem as Problem {
             response = problem.response
         } catch let error as HTTPError {
-            response = Problem(status: Int(error.status.code), title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase).response
+            response =
+                Problem(
+                    status: Int(error.status.code), title: error.status.reasonPhrase,
+                    detail: error.body ?? error.status.reasonPhrase
+                ).response
         }
         let elapsed = ContinuousClock.now - started
         let labels = [("method", request.method.rawValue), ("status", "\(response.status.code)")]
@@ -39,7 +43,9 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
         do {
             body = try await request.body.collect(upTo: limits.maxRequestBody)
         } catch {
-            throw Problem(status: 413, title: "Content Too Large", detail: "request body larger than \(limits.maxRequestBody) bytes")
+            throw Problem(
+                status: 413, title: "Content Too Large",
+                detail: "request body larger than \(limits.maxRequestBody) bytes")
         }
         let pluginRequest = PluginRequest(
             method: request.method.rawValue, path: path, query: request.uri.query ?? "",
@@ -50,7 +56,9 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
         case .noRoute:
             return try await hostRoutes.respond(to: request, context: context)
         case .methodNotAllowed(let allowed):
-            var response = Problem(status: 405, title: "Method Not Allowed", detail: "use \(allowed.joined(separator: ", "))").response
+            var response = Problem(
+                status: 405, title: "Method Not Allowed", detail: "use \(allowed.joined(separator: ", "))"
+            ).response
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         case .instanceNotFound(let plugin, let instance):
@@ -61,10 +69,15 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
     }
 
     /// Turn a plugin's answer into a Hummingbird response.
-    static func response(_ head: ResponseSlot.Head, plugin: String, finished: @escaping @Sendable () -> Void) -> Response {
+    static func response(_ head: ResponseSlot.Head, plugin: String, finished: @escaping @Sendable () -> Void)
+        -> Response
+    {
         switch head {
         case .failed(let reason):
-            return Problem(status: reason.contains("did not answer within") ? 504 : 502, title: "Plugin Error", detail: reason, extra: ["plugin": plugin]).response
+            return Problem(
+                status: reason.contains("did not answer within") ? 504 : 502, title: "Plugin Error", detail: reason,
+                extra: ["plugin": plugin]
+            ).response
         case .complete(let status, let headers, let body):
             return Response(
                 status: .init(code: status), headers: fields(headers),

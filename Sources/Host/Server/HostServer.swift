@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SwitchboardStorage
+import Synchronization
 
 /// The assembled host: storage, plugin runtime and HTTP server, built from a configuration value.
 public final class HostServer: Sendable {
@@ -45,18 +46,24 @@ public final class HostServer: Sendable {
         router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("readyz") { [ready, runtime] _, _ in
             guard ready.isSet else { return JSONResponse.make(["status": "starting"], status: 503) }
-            return JSONResponse.make(["status": "ready", "plugins": runtime.plugins().filter { $0.state == "loaded" }.count])
+            return JSONResponse.make([
+                "status": "ready", "plugins": runtime.plugins().filter { $0.state == "loaded" }.count,
+            ])
         }
         router.get("metrics") { [runtime] _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition())))
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition())))
         }
         AdminAPI(runtime: runtime, logger: logger).register(on: router, token: configuration.adminToken)
-        let responder = HostResponder(runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
+        let responder = HostResponder(
+            runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
         return Application(
             responder: responder,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
             onServerRunning: onServerRunning,
             logger: logger)
     }
@@ -87,12 +94,16 @@ public final class HostServer: Sendable {
     private func ensureBootstrapInstances() async throws {
         let database = runtime.database
         for wanted in configuration.instances {
-            let tenant = try database.tenant(slug: wanted.tenant) ?? database.createTenant(slug: wanted.tenant, name: wanted.tenant)
+            let tenant =
+                try database.tenant(slug: wanted.tenant)
+                ?? database.createTenant(slug: wanted.tenant, name: wanted.tenant)
             if try database.instance(plugin: wanted.plugin, name: wanted.name) == nil {
                 let record = try database.createInstance(
                     tenantId: tenant.id, plugin: wanted.plugin, name: wanted.name, isDefault: wanted.isDefault,
                     enabled: true, settings: wanted.settingsJSON)
-                logger.info("created instance from configuration", metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
+                logger.info(
+                    "created instance from configuration",
+                    metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
                 try await runtime.instanceChanged(id: record.id)
             }
         }
@@ -131,5 +142,3 @@ final class ReadyFlag: Sendable {
     func set() { flag.withLock { $0 = true } }
     var isSet: Bool { flag.withLock { $0 } }
 }
-
-import Synchronization

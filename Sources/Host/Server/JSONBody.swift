@@ -12,7 +12,8 @@ struct JSONBody {
         } catch {
             throw Problem(status: 413, title: "Content Too Large", detail: "body larger than \(limit) bytes")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+        else {
             throw Problem.badRequest("body must be a JSON object", field: "body")
         }
         self.object = object

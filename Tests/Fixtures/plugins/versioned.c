@@ -1,6 +1,8 @@
 /*
  * versioned: a plugin built twice with different -DVERSION values to test reloads.
  * GET /version answers {"version":"<VERSION>"}; the answer tells which generation served.
+ * It refuses any configuration that mentions "refuse" (to test refused configurations), and
+ * with -DALIAS_PATH='"/x"' also declares that alias (to test alias conflicts).
  */
 #include <switchboard_plugin.h>
 
@@ -19,8 +21,17 @@ static sb_status_t on_init(const sb_host_api_t *h, void **out, sb_error_t *err) 
 
 static void on_shutdown(void *plugin) { (void)plugin; }
 
+static int mentions_refuse(sb_bytes_t config) {
+    for (size_t i = 0; i + 6 <= config.len; i++) {
+        const uint8_t *p = config.ptr + i;
+        if (p[0] == 'r' && p[1] == 'e' && p[2] == 'f' && p[3] == 'u' && p[4] == 's' && p[5] == 'e') return 1;
+    }
+    return 0;
+}
+
 static sb_status_t on_instance_start(void *plugin, sb_instance_t instance, sb_bytes_t config, void **out, sb_error_t *err) {
-    (void)plugin; (void)instance; (void)config; (void)err;
+    (void)plugin; (void)instance;
+    if (mentions_refuse(config)) return sb_error_set(err, SB_ERR_INVALID_ARGUMENT, "setting refuse is not allowed");
     *out = NULL;
     return SB_OK;
 }
@@ -40,6 +51,9 @@ static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t resul
 
 static const sb_route_t routes[] = {
     {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"GET", 3}, {(const uint8_t *)"/version", 8}},
+#ifdef ALIAS_PATH
+    {sizeof(sb_route_t), SB_MOUNT_ALIAS, {(const uint8_t *)"POST", 4}, {(const uint8_t *)ALIAS_PATH, sizeof(ALIAS_PATH) - 1}},
+#endif
 };
 
 static const sb_plugin_hooks_t hooks = {
@@ -61,7 +75,7 @@ static const sb_plugin_descriptor_t descriptor = {
     .version = {(const uint8_t *)VERSION, sizeof(VERSION) - 1},
     .settings_schema = {(const uint8_t *)"{}", 2},
     .routes = routes,
-    .route_count = 1,
+    .route_count = sizeof routes / sizeof routes[0],
     .hooks = &hooks,
 };
 

@@ -4,20 +4,24 @@ import Foundation
 enum Fixtures {
     /// The repository root (this file is Tests/HostTests/Support/Fixtures.swift).
     static let repoRoot: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     static let includeDir = repoRoot + "/Sources/PluginAPI/include"
     static let pluginSources = repoRoot + "/Tests/Fixtures/plugins"
 
     /// The build's bin folder: the test binary sits beside the plugin libraries.
     static let binDir: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (exe as NSString).deletingLastPathComponent
     }()
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ label: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sb-\(label)-\(UUID().uuidString.prefix(8))").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sb-\(label)-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -39,7 +43,9 @@ enum Fixtures {
 
     /// Compile a fixture from Tests/Fixtures/plugins.
     @discardableResult
-    static func compileFixture(_ name: String, into directory: String, as fileName: String? = nil, defines: [String] = []) throws -> String {
+    static func compileFixture(
+        _ name: String, into directory: String, as fileName: String? = nil, defines: [String] = []
+    ) throws -> String {
         try compile(
             source: "\(pluginSources)/\(name).c", to: "\(directory)/\(fileName ?? "lib\(name).so")", defines: defines)
     }

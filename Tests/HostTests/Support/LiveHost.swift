@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import Synchronization
 import SwitchboardHost
+import Synchronization
 
 /// A real host on a loopback port with its own data directory: real SQLite files, real
 /// dlopen, real HTTP. Stopped with `stop()` (graceful, like SIGTERM).
@@ -100,14 +100,17 @@ final class LiveHost: Sendable {
 
     /// Create a tenant and an instance of a plugin; returns the instance id.
     @discardableResult
-    func createInstance(tenant: String, plugin: String, name: String, isDefault: Bool = false, settings: [String: Any] = [:]) async throws -> String {
+    func createInstance(
+        tenant: String, plugin: String, name: String, isDefault: Bool = false, settings: [String: Any] = [:]
+    ) async throws -> String {
         let tenants = try await admin(.GET, "/tenants").json["tenants"] as? [[String: Any]] ?? []
         if !tenants.contains(where: { $0["slug"] as? String == tenant }) {
             let created = try await admin(.POST, "/tenants", json: ["slug": tenant, "name": tenant.capitalized])
             guard created.status == 201 else { throw Fixtures.CompileError(description: "tenant: \(created.text)") }
         }
         let reply = try await admin(
-            .POST, "/instances", json: ["tenant": tenant, "plugin": plugin, "name": name, "is_default": isDefault, "settings": settings])
+            .POST, "/instances",
+            json: ["tenant": tenant, "plugin": plugin, "name": name, "is_default": isDefault, "settings": settings])
         guard reply.status == 201, let id = reply.json["id"] as? String else {
             throw Fixtures.CompileError(description: "instance: \(reply.status) \(reply.text)")
         }
