@@ -7,6 +7,11 @@
  *   GET  /list           kv_list JSON for prefix = query string
  *   POST /sql            sql_exec of the body; 200 {"changes":N} or 4xx {"status":S,"error":"..."}
  *   POST /query          sql_query of the body; 200 rows JSON or 4xx
+ *   POST /inbound        inbound_deliver of the body; 200 with the host's answer or 4xx
+ *   POST /fetch          http_fetch GET of the URL in the body; 200 {"status":N,"body_bytes":M}
+ *   GET  /config         config_get
+ *   POST /timer          a one-shot timer (delay = query in ms) that stores "fired" under key "timer"
+ *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
  */
 #include <switchboard_plugin.h>
 #include <stdlib.h>
@@ -14,6 +19,11 @@
 #include <stdio.h>
 
 static const sb_host_api_t *host;
+
+static int equals(sb_bytes_t b, const char *text) {
+    size_t n = strlen(text);
+    return b.len == n && memcmp(b.ptr, text, n) == 0;
+}
 
 static sb_status_t on_init(const sb_host_api_t *h, void **out, sb_error_t *err) {
     (void)err;
@@ -105,8 +115,62 @@ static sb_status_t on_http_request(void *instance, const sb_http_request_t *req,
         host->bytes_free(out);
         return SB_OK;
     }
+    if (equals(req->subpath, "/inbound")) {
+        sb_owned_bytes_t out = {NULL, 0};
+        status = host->inbound_deliver(self, req->body, &out, &error);
+        if (status != SB_OK) { reply_status(response, status, &error); return SB_OK; }
+        reply(response, 200, out.ptr, out.len);
+        host->bytes_free(out);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/fetch")) {
+        sb_http_fetch_request_t fetch = {sizeof(sb_http_fetch_request_t), 5000, sb_str("GET"), req->body, NULL, 0, {NULL, 0}};
+        sb_http_fetch_response_t answer;
+        memset(&answer, 0, sizeof answer);
+        answer.struct_size = sizeof answer;
+        status = host->http_fetch(self, &fetch, &answer, &error);
+        if (status != SB_OK) { reply_status(response, status, &error); return SB_OK; }
+        char buffer[96];
+        int n = snprintf(buffer, sizeof buffer, "{\"status\":%u,\"body_bytes\":%zu}", answer.status, answer.body.len);
+        host->bytes_free(answer.body);
+        host->bytes_free(answer.headers_json);
+        reply(response, 200, (const uint8_t *)buffer, (size_t)n);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/config")) {
+        sb_owned_bytes_t out = {NULL, 0};
+        status = host->config_get(self, &out);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 200, out.ptr, out.len);
+        host->bytes_free(out);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/timer")) {
+        uint64_t delay = 0;
+        for (size_t i = 0; i < req->query.len && req->query.ptr[i] >= '0' && req->query.ptr[i] <= '9'; i++)
+            delay = delay * 10 + (uint64_t)(req->query.ptr[i] - '0');
+        sb_timer_t timer = 0;
+        status = host->timer_start(self, delay, 0, 42, &timer);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 202, (const uint8_t *)"{}", 2);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/count")) {
+        status = host->counter_add(self, sb_str("probe_hits"), 1);
+        if (status == SB_OK) status = host->histogram_record(self, sb_str("probe_size"), (double)req->body.len);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 204, NULL, 0);
+        return SB_OK;
+    }
     reply(response, 404, (const uint8_t *)"{}", 2);
     return SB_OK;
+}
+
+static void on_timer(void *instance, sb_timer_t timer, uint64_t user_data) {
+    (void)timer;
+    if (user_data != 42) return;
+    sb_instance_t self = *(sb_instance_t *)instance;
+    host->kv_put(self, sb_str("timer"), sb_str("fired"), 0);
 }
 
 static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t result, sb_error_t *err) {
@@ -131,6 +195,7 @@ static const sb_plugin_hooks_t hooks = {
     .on_instance_stop = on_instance_stop,
     .on_http_request = on_http_request,
     .on_send = on_send,
+    .on_timer = on_timer,
 };
 
 static const sb_plugin_descriptor_t descriptor = {
