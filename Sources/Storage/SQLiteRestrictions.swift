@@ -103,6 +103,7 @@ extension SQLiteConnection {
             sqlite3_progress_handler(handle, 1000, restrictionProgress, context)
             sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0)
             sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, settings.hostMaxLength)
+            _ = csqlite_enable_defensive(handle)
         }
     }
 

@@ -55,7 +55,7 @@ struct QueryResultJSONTests {
 
     @Test("doubles round-trip; NaN and infinity become null; integers print in full")
     func numbers() throws {
-        let doubles: [Double] = [0.1, 1.0 / 3.0, 1e300, -2.2250738585072014e-308, 5e-324, 123456789.125, 1e16, -0.0]
+        let doubles: [Double] = [0.1, 1.0 / 3.0, 1e300, -2.2250738585072014e-308, Double.leastNonzeroMagnitude, 123456789.125, 1e16, -0.0]
         let result = QueryResult(
             columns: ["n"],
             rows: doubles.map { [.real($0)] } + [[.real(.nan)], [.real(.infinity)], [.real(-.infinity)]]
