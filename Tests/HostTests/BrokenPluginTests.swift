@@ -32,7 +32,7 @@ struct BrokenPluginTests {
             _ = dir
         }
         defer { Task { await host.stop() } }
-        let file = try Fixtures.compileFixture(broken.fixture, into: host.pluginDirectory)
+        let file = try await Fixtures.compileFixture(broken.fixture, into: host.pluginDirectory)
         let reply = try await host.admin(.POST, "/plugins/load", json: ["path": file])
         #expect(reply.status == 422, "\(reply.text)")
         #expect(reply.header("content-type") == "application/problem+json")
@@ -60,7 +60,7 @@ struct BrokenPluginTests {
         #expect(textReply.status == 422)
         #expect(textReply.json["code"] as? String == "not_a_library")
 
-        let whole = try Fixtures.compileFixture("versioned", into: host.pluginDirectory, as: "full.so")
+        let whole = try await Fixtures.compileFixture("versioned", into: host.pluginDirectory, as: "full.so")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
         let truncated = host.pluginDirectory + "/libtruncated.so"
         try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
@@ -70,7 +70,7 @@ struct BrokenPluginTests {
         #expect((truncatedReply.json["detail"] as? String ?? "").contains(truncated))
 
         let outside = try Fixtures.temporaryDirectory("outside")
-        let stray = try Fixtures.compileFixture("versioned", into: outside)
+        let stray = try await Fixtures.compileFixture("versioned", into: outside)
         let outsideReply = try await host.admin(.POST, "/plugins/load", json: ["path": stray])
         #expect(outsideReply.status == 403)
         #expect(outsideReply.json["code"] as? String == "outside_plugin_directories")
@@ -86,9 +86,9 @@ struct BrokenPluginTests {
     func brokenAtStartup() async throws {
         let host = try await LiveHost.start(label: "startup", enabled: nil) { dir in
             for fixture in ["wrong_major", "init_fails", "null_hook"] {
-                try Fixtures.compileFixture(fixture, into: dir)
+                try await Fixtures.compileFixture(fixture, into: dir)
             }
-            try Fixtures.compileFixture("versioned", into: dir)
+            try await Fixtures.compileFixture("versioned", into: dir)
         }
         defer { Task { await host.stop() } }
         let plugins = try await host.admin(.GET, "/plugins").json["plugins"] as? [[String: Any]] ?? []
@@ -105,7 +105,7 @@ struct BrokenPluginTests {
     @Test("a plugin passing unknown or stale handles gets error codes, not a crash")
     func staleHandles() async throws {
         let host = try await LiveHost.start(label: "stale", enabled: nil) { dir in
-            try Fixtures.compileFixture("stale_handle", into: dir)
+            try await Fixtures.compileFixture("stale_handle", into: dir)
         }
         defer { Task { await host.stop() } }
         let first = try await host.createInstance(tenant: "acme", plugin: "stale", name: "one")

@@ -9,7 +9,7 @@ struct ConformanceTests {
     @Test("the C example passes every check, 1,000 start/stop cycles included")
     func cExamplePasses() async throws {
         let dir = try Fixtures.temporaryDirectory("check-echo")
-        let file = try Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
+        let file = try await Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
         let report = await ConformanceChecker(cycles: 1000).check(file: file)
         #expect(report.passed, "\(report.results.filter { !$0.passed })")
         #expect(report.results.contains { $0.name == "1000 instance start/stop cycles" && $0.passed })
@@ -27,13 +27,13 @@ struct ConformanceTests {
     @Test("the CLI prints one line per check and fails on a broken plugin")
     func cliExitStatus() async throws {
         let dir = try Fixtures.temporaryDirectory("check-cli")
-        let good = try Fixtures.compileFixture("versioned", into: dir)
-        let bad = try Fixtures.compileFixture("wrong_major", into: dir)
-        let passing = try Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good])
+        let good = try await Fixtures.compileFixture("versioned", into: dir)
+        let bad = try await Fixtures.compileFixture("wrong_major", into: dir)
+        let passing = try await Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good])
         #expect(passing.0 == 0, "\(passing.1)")
         #expect(passing.1.contains("PASS  descriptor and version negotiation"))
         #expect(!passing.1.contains("FAIL"))
-        let failing = try Fixtures.run(
+        let failing = try await Fixtures.run(
             Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good, bad])
         #expect(failing.0 == 1)
         #expect(failing.1.contains("FAIL  descriptor and version negotiation"))
@@ -43,9 +43,9 @@ struct ConformanceTests {
     @Test("a plugin that crashes the scratch host is reported, and the other files are still checked")
     func crashIsReported() async throws {
         let dir = try Fixtures.temporaryDirectory("check-crash")
-        let crashing = try Fixtures.compileFixture("crashes", into: dir)
-        let good = try Fixtures.compileFixture("versioned", into: dir)
-        let (status, output) = try Fixtures.run(
+        let crashing = try await Fixtures.compileFixture("crashes", into: dir)
+        let good = try await Fixtures.compileFixture("versioned", into: dir)
+        let (status, output) = try await Fixtures.run(
             Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "10", crashing, good])
         #expect(status == 1)
         #expect(output.contains("FAIL  plugin crashed the scratch host"), "\(output)")

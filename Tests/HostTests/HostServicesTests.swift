@@ -7,7 +7,7 @@ import Testing
 @Suite("Host services")
 struct HostServicesTests {
     static func probeHost(_ label: String) async throws -> (LiveHost, String) {
-        let host = try await LiveHost.start(label: label) { dir in try Fixtures.compileFixture("probe", into: dir) }
+        let host = try await LiveHost.start(label: label) { dir in try await Fixtures.compileFixture("probe", into: dir) }
         let id = try await host.createInstance(tenant: "acme", plugin: "probe", name: "p", settings: ["greeting": "hi"])
         return (host, id)
     }

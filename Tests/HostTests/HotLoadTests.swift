@@ -12,7 +12,7 @@ struct HotLoadTests {
         let host = try await LiveHost.start(label: "hotadd")
         defer { Task { await host.stop() } }
         #expect(try await host.request(.GET, "/webhook/hello/greeter/hello").status == 404)
-        let file = try Fixtures.compileFixture("hello", into: host.pluginDirectory)
+        let file = try await Fixtures.compileFixture("hello", into: host.pluginDirectory)
         let load = try await host.admin(.POST, "/plugins/load", json: ["path": file])
         #expect(load.status == 201, "\(load.text)")
         #expect(load.json["name"] as? String == "hello")
@@ -30,13 +30,13 @@ struct HotLoadTests {
     func cliLoad() async throws {
         let host = try await LiveHost.start(label: "cliload")
         defer { Task { await host.stop() } }
-        let file = try Fixtures.compileFixture("versioned", into: host.pluginDirectory)
-        let (status, output) = try Fixtures.run(
+        let file = try await Fixtures.compileFixture("versioned", into: host.pluginDirectory)
+        let (status, output) = try await Fixtures.run(
             Fixtures.binDir + "/switchboard",
             ["plugins", "load", file, "--server", "http://127.0.0.1:\(host.port)", "--token", LiveHost.adminToken])
         #expect(status == 0, "\(output)")
         #expect(output.contains("loaded versioned 1.0.0"))
-        let refused = try Fixtures.run(
+        let refused = try await Fixtures.run(
             Fixtures.binDir + "/switchboard",
             [
                 "plugins", "load", "/etc/hostname", "--server", "http://127.0.0.1:\(host.port)", "--token",
@@ -50,12 +50,12 @@ struct HotLoadTests {
     func reloadWithoutFailures() async throws {
         let host = try await LiveHost.start(label: "reload")
         defer { Task { await host.stop() } }
-        let v1 = try Fixtures.compileFixture(
+        let v1 = try await Fixtures.compileFixture(
             "versioned", into: host.pluginDirectory, as: "libversioned-1.so", defines: [#"VERSION="1.0.0""#])
         #expect(try await host.admin(.POST, "/plugins/load", json: ["path": v1]).status == 201)
         try await host.createInstance(tenant: "acme", plugin: "versioned", name: "a")
         try await host.createInstance(tenant: "globex", plugin: "versioned", name: "b")
-        let v2 = try Fixtures.compileFixture(
+        let v2 = try await Fixtures.compileFixture(
             "versioned", into: host.pluginDirectory, as: "libversioned-2.so", defines: [#"VERSION="2.0.0""#])
 
         let stop = StopFlag()

@@ -9,7 +9,7 @@ struct IsolationTests {
     @Test("KV and SQL from tenant A's instance never see tenant B's data")
     func isolation() async throws {
         let host = try await LiveHost.start(label: "isolation", enabled: nil) { dir in
-            try Fixtures.compileFixture("probe", into: dir)
+            try await Fixtures.compileFixture("probe", into: dir)
         }
         defer { Task { await host.stop() } }
         try await host.createInstance(tenant: "alpha", plugin: "probe", name: "a")

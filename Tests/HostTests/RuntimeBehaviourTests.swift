@@ -9,8 +9,8 @@ import Testing
 struct RuntimeBehaviourTests {
     static func echoHost(_ label: String) async throws -> LiveHost {
         try await LiveHost.start(label: label, enabled: nil) { dir in
-            try Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
-            try Fixtures.compileFixture("slow", into: dir)
+            try await Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
+            try await Fixtures.compileFixture("slow", into: dir)
         }
     }
 
@@ -20,7 +20,7 @@ struct RuntimeBehaviourTests {
         defer { Task { await host.stop() } }
         try await host.createInstance(tenant: "acme", plugin: "slow", name: "s")
         try await host.createInstance(tenant: "acme", plugin: "echo", name: "e")
-        let slowDone = Mutex(false)
+        let slowDone = Locked(false)
         async let slow: Int = {
             let status = try await host.request(.GET, "/webhook/slow/s/sleep").status
             slowDone.withLock { $0 = true }
@@ -108,7 +108,7 @@ struct RuntimeBehaviourTests {
 struct RefusalTests {
     @Test("a configuration the plugin refuses is a 422 with its reason, and nothing accepted is lost")
     func refusedConfiguration() async throws {
-        let host = try await LiveHost.start(label: "refuse") { dir in try Fixtures.compileFixture("versioned", into: dir) }
+        let host = try await LiveHost.start(label: "refuse") { dir in try await Fixtures.compileFixture("versioned", into: dir) }
         defer { Task { await host.stop() } }
         try await host.createInstance(tenant: "acme", plugin: "versioned", name: "keep")
         let created = try await host.admin(
@@ -131,7 +131,7 @@ struct RefusalTests {
     func aliasConflict() async throws {
         let host = try await LiveHost.start(label: "aliasclash")
         defer { Task { await host.stop() } }
-        let file = try Fixtures.compileFixture("versioned", into: host.pluginDirectory, defines: [#"ALIAS_PATH="/webhook/evolution""#])
+        let file = try await Fixtures.compileFixture("versioned", into: host.pluginDirectory, defines: [#"ALIAS_PATH="/webhook/evolution""#])
         let reply = try await host.admin(.POST, "/plugins/load", json: ["path": file])
         #expect(reply.status == 422)
         #expect((reply.json["detail"] as? String ?? "").contains("served by evolution"))

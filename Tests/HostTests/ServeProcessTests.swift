@@ -59,18 +59,18 @@ struct ServeProcessTests {
     }
 
     @Test("a bad configuration file fails with the key named")
-    func badConfig() throws {
+    func badConfig() async throws {
         let dir = try Fixtures.temporaryDirectory("badconfig")
         try "[server]\nprot = 8080\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
-        let (status, output) = try Fixtures.run(
+        let (status, output) = try await Fixtures.run(
             Fixtures.binDir + "/switchboard", ["serve", "--config", dir + "/bad.toml"])
         #expect(status != 0)
         #expect(output.contains("server.prot"), "\(output)")
     }
 
     @Test("sdk include-path prints the folder holding the header")
-    func includePath() throws {
-        let (status, output) = try Fixtures.run(Fixtures.binDir + "/switchboard", ["sdk", "include-path"])
+    func includePath() async throws {
+        let (status, output) = try await Fixtures.run(Fixtures.binDir + "/switchboard", ["sdk", "include-path"])
         #expect(status == 0)
         let path = output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(FileManager.default.fileExists(atPath: path + "/switchboard_plugin.h"))

@@ -110,7 +110,7 @@ struct RedactorTests {
 /// A LogHandler that keeps lines in memory.
 struct RecordingHandler: LogHandler {
     final class Lines: Sendable {
-        let value = Mutex<[String]>([])
+        let value = Locked<[String]>([])
         func withLock<T>(_ body: (inout [String]) -> T) -> T { value.withLock { body(&$0) } }
     }
     let lines = Lines()

@@ -264,7 +264,7 @@ public struct ConformanceChecker: Sendable {
 
 /// Results in order, each passed to a callback as it is added.
 final class ResultLog: Sendable {
-    private let results = Mutex<[ConformanceChecker.Result]>([])
+    private let results = Locked<[ConformanceChecker.Result]>([])
     private let onResult: @Sendable (ConformanceChecker.Result) -> Void
 
     init(_ onResult: @escaping @Sendable (ConformanceChecker.Result) -> Void) {

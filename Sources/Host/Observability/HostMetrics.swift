@@ -8,9 +8,9 @@ import Synchronization
 public final class HostMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: Metrics.Timer]>([:])
-    private let recorders = Mutex<[String: CoreMetrics.Recorder]>([:])
+    private let counters = Locked<[String: CoreMetrics.Counter]>([:])
+    private let timers = Locked<[String: Metrics.Timer]>([:])
+    private let recorders = Locked<[String: CoreMetrics.Recorder]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()

@@ -8,7 +8,7 @@ final class AsyncLock: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()

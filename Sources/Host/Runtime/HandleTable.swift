@@ -22,7 +22,7 @@ final class HandleTable<Value: AnyObject & Sendable>: Sendable {
     }
 
     private let tag: UInt64
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameter tag: 1...255, distinct per table.
     init(tag: UInt8) {
@@ -78,7 +78,7 @@ enum HostHandles {
 /// Bytes a plugin writes into an `sb_output_t` during one hook call.
 final class OutputBuffer: Sendable {
     static let limit = 16 * 1024 * 1024
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = Locked<[UInt8]>([])
 
     /// Append, refusing to grow past `limit`.
     func append(_ chunk: UnsafeRawBufferPointer) -> Bool {

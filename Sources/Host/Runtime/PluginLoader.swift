@@ -55,6 +55,51 @@ struct PluginLoader: Sendable {
 
     /// Open the library, read and check its descriptor, and run on_init on fresh worker threads.
     func load(realPath file: String, generation: Int) async throws(PluginLoadError) -> LoadedPlugin {
+        // Plugin code never runs on the event loop or Swift's cooperative threads: dlopen, the
+        // entry function and on_init run on the new generation's own worker threads.
+        let pool = NIOThreadPool(numberOfThreads: threadsPerPlugin)
+        pool.start()
+        let opened: Result<(PluginManifest, PluginHooks), PluginLoadError>
+        do {
+            opened = try await pool.runIfActive { [self] in
+                Result { () throws(PluginLoadError) in try open(file) }
+            }
+        } catch {
+            opened = .failure(PluginLoadError(.initFailed, file: file, reason: "worker threads unavailable: \(error)"))
+        }
+        let manifest: PluginManifest
+        let hooks: PluginHooks
+        switch opened {
+        case .success(let value): (manifest, hooks) = value
+        case .failure(let error):
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+        let initResult: (sb_status_t, String?, PluginPointer)
+        do {
+            initResult = try await pool.runIfActive {
+                var error = ErrorBuffer()
+                var state: UnsafeMutableRawPointer?
+                let status = hooks.raw.on_init!(HostServices.table, &state, &error.raw)
+                return (status, error.message, PluginPointer(raw: state))
+            }
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw PluginLoadError(.initFailed, file: file, reason: "worker threads unavailable: \(error)")
+        }
+        guard initResult.0 == SB_OK else {
+            try? await pool.shutdownGracefully()
+            throw PluginLoadError(
+                .initFailed, file: file, field: "on_init", expected: "\(ABIStatus.ok)",
+                actual: "\(ABIStatus(initResult.0))",
+                reason: "on_init failed: \(initResult.1 ?? "no reason given")")
+        }
+        return LoadedPlugin(
+            manifest: manifest, file: file, generation: generation, hooks: hooks, state: initResult.2, pool: pool)
+    }
+
+    /// Check the file, dlopen it, call its entry and read its descriptor. Runs on a worker thread.
+    private func open(_ file: String) throws(PluginLoadError) -> (PluginManifest, PluginHooks) {
         try checkELF(file)
         guard let library = dlopen(file, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
@@ -79,29 +124,7 @@ struct PluginLoader: Sendable {
                 .notEnabled, file: file, field: "name", expected: enabled.joined(separator: ", "), actual: manifest.name,
                 reason: "plugin is not in this deployment's enabled list")
         }
-        let pool = NIOThreadPool(numberOfThreads: threadsPerPlugin)
-        pool.start()
-        let initResult: (sb_status_t, String?, PluginPointer)
-        do {
-            initResult = try await pool.runIfActive {
-                var error = ErrorBuffer()
-                var state: UnsafeMutableRawPointer?
-                let status = hooks.raw.on_init!(HostServices.table, &state, &error.raw)
-                return (status, error.message, PluginPointer(raw: state))
-            }
-        } catch {
-            try? await pool.shutdownGracefully()
-            throw PluginLoadError(.initFailed, file: file, reason: "worker threads unavailable: \(error)")
-        }
-        guard initResult.0 == SB_OK else {
-            try? await pool.shutdownGracefully()
-            throw PluginLoadError(
-                .initFailed, file: file, field: "on_init", expected: "\(ABIStatus.ok)",
-                actual: "\(ABIStatus(initResult.0))",
-                reason: "on_init failed: \(initResult.1 ?? "no reason given")")
-        }
-        return LoadedPlugin(
-            manifest: manifest, file: file, generation: generation, hooks: hooks, state: initResult.2, pool: pool)
+        return (manifest, hooks)
     }
 
     /// Refuse files that are not complete ELF shared objects for this machine before dlopen

@@ -74,7 +74,7 @@ public final class PluginRuntime: Sendable {
     let environment: HostEnvironment
     let logger: Logger
     let loader: PluginLoader
-    let state = Mutex(State())
+    let state = Locked(State())
     let changes = AsyncLock()
 
     public init(

@@ -21,7 +21,7 @@ final class ResponseSlot: Sendable {
         var stream: AsyncStream<ByteBuffer>.Continuation?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let clientGone = Atomic<Bool>(false)
 
     /// True once a response or a stream head was given (or the slot was abandoned).

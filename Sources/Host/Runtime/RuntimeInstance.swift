@@ -26,17 +26,17 @@ final class RuntimeInstance: Sendable {
     let plugin: LoadedPlugin
     let environment: HostEnvironment
     let logger: Logger
-    private let snapshotState: Mutex<Snapshot>
-    private let pointerState = Mutex(PluginPointer(raw: nil))
-    private let activity = Mutex(Activity())
-    private let storageState = Mutex<PluginStorage?>(nil)
-    private let liveTimers = Mutex<Set<UInt64>>([])
-    private let liveResponses = Mutex<[UInt64: ResponseSlot]>([:])
+    private let snapshotState: Locked<Snapshot>
+    private let pointerState = Locked(PluginPointer(raw: nil))
+    private let activity = Locked(Activity())
+    private let storageState = Locked<PluginStorage?>(nil)
+    private let liveTimers = Locked<Set<UInt64>>([])
+    private let liveResponses = Locked<[UInt64: ResponseSlot]>([:])
 
     init(handle: UInt64, plugin: LoadedPlugin, snapshot: Snapshot, environment: HostEnvironment, logger: Logger) {
         self.handle = handle
         self.plugin = plugin
-        self.snapshotState = Mutex(snapshot)
+        self.snapshotState = Locked(snapshot)
         self.environment = environment
         var logger = logger
         logger[metadataKey: "tenant"] = "\(snapshot.tenant.slug)"

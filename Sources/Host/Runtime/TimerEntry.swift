@@ -4,7 +4,7 @@ import Synchronization
 /// A timer a plugin started: which instance owns it and how to cancel it.
 final class TimerEntry: Sendable {
     let instanceHandle: UInt64
-    private let cancellation = Mutex<(@Sendable () -> Void)?>(nil)
+    private let cancellation = Locked<(@Sendable () -> Void)?>(nil)
 
     init(instanceHandle: UInt64) {
         self.instanceHandle = instanceHandle

@@ -153,7 +153,7 @@ struct AdminAPI {
         } catch let error as InstanceStartError {
             throw Problem(
                 status: 422, title: "Configuration Refused", detail: error.description, field: "settings",
-                extra: ["plugin": error.plugin, "status": error.status])
+                extra: ["plugin": error.plugin, "plugin_status": error.status])
         }
     }
 

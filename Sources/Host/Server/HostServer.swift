@@ -104,7 +104,14 @@ public final class HostServer: Sendable {
                 logger.info(
                     "created instance from configuration",
                     metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
-                try await runtime.instanceChanged(id: record.id)
+                do {
+                    try await runtime.instanceChanged(id: record.id)
+                } catch {
+                    // A refused [[instances]] entry is reported; the host keeps serving the rest.
+                    logger.error(
+                        "instance from configuration refused to start",
+                        metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)", "error": "\(error)"])
+                }
             }
         }
     }
@@ -138,7 +145,7 @@ struct RuntimeService: Service {
 
 /// Set once start-up finished; read by /readyz.
 final class ReadyFlag: Sendable {
-    private let flag = Mutex(false)
+    private let flag = Locked(false)
     func set() { flag.withLock { $0 = true } }
     var isSet: Bool { flag.withLock { $0 } }
 }

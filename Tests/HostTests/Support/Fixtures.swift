@@ -32,11 +32,11 @@ enum Fixtures {
 
     /// Compile a C plugin with plain `cc` against the header, as a third party would.
     @discardableResult
-    static func compile(source: String, to output: String, defines: [String] = []) throws -> String {
+    static func compile(source: String, to output: String, defines: [String] = []) async throws -> String {
         var arguments = ["-shared", "-fPIC", "-std=c99", "-Wall", "-Wextra", "-Werror", "-I", includeDir]
         arguments += defines.map { "-D" + $0 }
         arguments += ["-o", output, source]
-        let (status, output2) = try run("/usr/bin/env", ["cc"] + arguments)
+        let (status, output2) = try await run("/usr/bin/env", ["cc"] + arguments)
         guard status == 0 else { throw CompileError(description: "cc failed (\(status)): \(output2)") }
         return output
     }
@@ -45,22 +45,33 @@ enum Fixtures {
     @discardableResult
     static func compileFixture(
         _ name: String, into directory: String, as fileName: String? = nil, defines: [String] = []
-    ) throws -> String {
-        try compile(
+    ) async throws -> String {
+        try await compile(
             source: "\(pluginSources)/\(name).c", to: "\(directory)/\(fileName ?? "lib\(name).so")", defines: defines)
     }
 
-    /// Run a program and collect its combined output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Run a program and collect its combined output. The blocking wait happens on a Dispatch
+    /// thread, never on Swift's cooperative pool (two threads here), so slow compiles and CLI
+    /// runs cannot starve the servers the tests talk to.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                process.standardError = pipe
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            }
+        }
     }
 }

@@ -31,12 +31,12 @@ final class LiveHost: Sendable {
     /// folder (the first-party plugins) and from `pluginDirectory`.
     static func start(
         label: String = "host", enabled: [String]? = nil,
-        prepare: (String) throws -> Void = { _ in },
+        prepare: (String) async throws -> Void = { _ in },
         configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> LiveHost {
         let dataDirectory = try Fixtures.temporaryDirectory("\(label)-data")
         let pluginDirectory = try Fixtures.temporaryDirectory("\(label)-plugins")
-        try prepare(pluginDirectory)
+        try await prepare(pluginDirectory)
         var configuration = HostConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory
