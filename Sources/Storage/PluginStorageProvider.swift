@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+
 
 /// Opens and caches one ``PluginStorage`` per (tenant, plugin) under a data
 /// directory: `<data>/tenants/<tenant>/plugins/<plugin>.sqlite`.
@@ -11,7 +11,7 @@ public final class PluginStorageProvider: Sendable {
     public let dataDirectory: String
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     private struct Key: Hashable {
         var tenant: String

@@ -113,6 +113,11 @@ struct Plugins: AsyncParsableCommand {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
             process.arguments = ["plugins", "check", "--in-process", "--cycles", "\(cycles)", path]
+            // A crashing plugin should end the child at once: no crash-report helper process that
+            // could outlive it and keep our pipe open.
+            var environment = ProcessInfo.processInfo.environment
+            environment["SWIFT_BACKTRACE"] = "enable=no"
+            process.environment = environment
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()
