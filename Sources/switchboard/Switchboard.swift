@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
             for index in bytes.indices { bytes[index] = generator.next() }
             let token = "sbdev_" + bytes.map { String(format: "%02x", $0) }.joined()
             configuration.adminToken = token
-            print("development admin token: \(token)")
+            FileHandle.standardOutput.write(Data("development admin token: \(token)\n".utf8))
         }
         let logger = makeLogger(level: configuration.logLevel, redact: configuration.redactLogs)
         let server = try HostServer(
