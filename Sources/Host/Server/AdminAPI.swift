@@ -102,6 +102,7 @@ struct AdminAPI {
             throw Problem.unprocessable("name must match [a-z0-9][a-z0-9-]{0,62}", field: "name")
         }
         let settings = try body.objectJSON("settings")
+        try checkSettings(settings, plugin: plugin)
         do {
             let record = try database.createInstance(
                 tenantId: tenant.id, plugin: plugin, name: name,
@@ -124,10 +125,12 @@ struct AdminAPI {
     private func updateInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let record = try requireInstance(context)
         let body = try await JSONBody(request)
+        let newSettings = body.has("settings") ? try body.objectJSON("settings") : nil
+        if let newSettings { try checkSettings(newSettings, plugin: record.plugin) }
         let updated: InstanceRecord
         do {
             updated = try database.updateInstance(
-                id: record.id, settings: body.has("settings") ? try body.objectJSON("settings") : nil,
+                id: record.id, settings: newSettings,
                 enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
         } catch let error as StorageError where error.code == .conflict {
             throw Problem.conflict(error.message, field: "is_default")
@@ -144,6 +147,14 @@ struct AdminAPI {
     }
 
     // MARK: - Helpers
+
+    /// Refuse settings that do not fit the plugin's declared schema: 422 naming the field.
+    private func checkSettings(_ settings: String, plugin: String) throws {
+        guard let manifest = runtime.manifest(of: plugin) else { return }
+        if let violation = SettingsSchema(json: manifest.settingsSchema).validate(settingsJSON: settings) {
+            throw Problem.unprocessable(violation.description, field: violation.field)
+        }
+    }
 
     /// Bring the running instance in line with the registry; a plugin's refusal becomes a 422
     /// that carries the plugin's reason.

@@ -97,6 +97,15 @@ public final class HostServer: Sendable {
             let tenant =
                 try database.tenant(slug: wanted.tenant)
                 ?? database.createTenant(slug: wanted.tenant, name: wanted.tenant)
+            if let manifest = runtime.manifest(of: wanted.plugin),
+                let violation = SettingsSchema(json: manifest.settingsSchema).validate(
+                    settingsJSON: wanted.settingsJSON)
+            {
+                logger.error(
+                    "instance in configuration has invalid settings; skipped",
+                    metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)", "error": "\(violation)"])
+                continue
+            }
             if try database.instance(plugin: wanted.plugin, name: wanted.name) == nil {
                 let record = try database.createInstance(
                     tenantId: tenant.id, plugin: wanted.plugin, name: wanted.name, isDefault: wanted.isDefault,
