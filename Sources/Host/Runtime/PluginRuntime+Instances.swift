@@ -145,6 +145,18 @@ extension PluginRuntime {
         return true
     }
 
+    /// The slug of the suspended tenant that owns an instance ("(default)" for the plugin's
+    /// default instance), or nil when the instance is unknown or its tenant is active.
+    public func suspendedTenant(plugin: String, instance name: String) throws -> String? {
+        let record =
+            name == "(default)"
+            ? try database.defaultInstance(plugin: plugin) : try database.instance(plugin: plugin, name: name)
+        guard let record, let tenant = try database.tenant(id: record.tenantId), tenant.status == .suspended else {
+            return nil
+        }
+        return tenant.slug
+    }
+
     /// The running instance for a registry id, if any.
     func runningInstance(id: String) -> RuntimeInstance? { state.withLock { $0.instances[id] } }
 }

@@ -16,6 +16,8 @@ struct AdminAPI {
         admin.post("plugins/load") { request, context in try await loadPlugin(request, context) }
         admin.get("tenants") { _, _ in try JSONResponse.make(["tenants": database.listTenants().map(Self.json)]) }
         admin.post("tenants") { request, context in try await createTenant(request, context) }
+        admin.get("tenants/:tenant") { _, context in JSONResponse.make(Self.json(try requireTenant(path: context))) }
+        admin.patch("tenants/:tenant") { request, context in try await updateTenant(request, context) }
         admin.get("instances") { request, _ in
             let tenant = request.uri.queryParameters.get("tenant")
             let plugin = request.uri.queryParameters.get("plugin")
@@ -88,6 +90,23 @@ struct AdminAPI {
         } catch let error as StorageError where error.code == .conflict {
             throw Problem.conflict("a tenant with slug \"\(slug)\" exists", field: "slug")
         }
+    }
+
+    /// `PATCH /tenants/{id or slug}` with `{"status": "active"|"suspended"}`: suspending stops the
+    /// tenant's instances (their routes then answer 403); resuming starts them again.
+    private func updateTenant(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let tenant = try requireTenant(path: context)
+        let body = try await JSONBody(request)
+        for key in body.object.keys where key != "status" {
+            throw Problem.unprocessable("unknown field \(key) (only status can change here)", field: key)
+        }
+        guard let raw = try body.optionalString("status") else { return JSONResponse.make(Self.json(tenant)) }
+        guard let status = TenantStatus(rawValue: raw) else {
+            throw Problem.unprocessable("status must be active or suspended", field: "status")
+        }
+        let updated = try database.updateTenantStatus(id: tenant.id, status: status)
+        try await runtime.tenantChanged(id: tenant.id)
+        return JSONResponse.make(Self.json(updated))
     }
 
     private func createInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
@@ -172,6 +191,12 @@ struct AdminAPI {
         let id = context.parameters.get("id") ?? ""
         guard let record = try database.instance(id: id) else { throw Problem.notFound("no instance \(id)") }
         return record
+    }
+
+    private func requireTenant(path context: HostRequestContext) throws -> TenantRecord {
+        let key = context.parameters.get("tenant") ?? ""
+        if let tenant = try database.tenant(id: key) ?? database.tenant(slug: key) { return tenant }
+        throw Problem.notFound("no tenant \(key)")
     }
 
     private func requireTenant(_ idOrSlug: String) throws -> TenantRecord {

@@ -62,6 +62,11 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         case .instanceNotFound(let plugin, let instance):
+            if let tenant = try? runtime.suspendedTenant(plugin: plugin, instance: instance) {
+                throw Problem(
+                    status: 403, title: "Tenant Suspended",
+                    detail: "tenant \(tenant) is suspended; nothing of theirs is processed")
+            }
             throw Problem.notFound("no running instance \"\(instance)\" of plugin \(plugin)")
         case .answered(let head, let plugin, let finished):
             return Self.response(head, plugin: plugin, finished: finished)
