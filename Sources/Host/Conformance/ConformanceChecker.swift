@@ -59,7 +59,7 @@ public struct ConformanceChecker: Sendable {
                 configuration: PluginRuntimeConfiguration(
                     directories: [(absolute as NSString).deletingLastPathComponent], limits: limits),
                 database: database, storage: PluginStorageProvider(dataDirectory: scratch, logger: logger),
-                httpClient: httpClient, metrics: HostMetrics(), eventLoops: MultiThreadedEventLoopGroup.singleton,
+                httpClient: httpClient, metrics: HostMetrics(), eventLoops: MultiThreadedEventLoopGroup.singleton, secretBox: .ephemeral(),
                 logger: logger)
         } catch {
             log.append(Result(name: "scratch host", passed: false, detail: "\(error)"))

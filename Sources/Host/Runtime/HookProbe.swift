@@ -56,7 +56,7 @@ public final class HookProbe: Sendable {
             let runtime = PluginRuntime(
                 configuration: PluginRuntimeConfiguration(directories: [(absolute as NSString).deletingLastPathComponent]),
                 database: database, storage: PluginStorageProvider(dataDirectory: scratch, logger: logger),
-                httpClient: httpClient, metrics: HostMetrics(), eventLoops: MultiThreadedEventLoopGroup.singleton,
+                httpClient: httpClient, metrics: HostMetrics(), eventLoops: MultiThreadedEventLoopGroup.singleton, secretBox: .ephemeral(),
                 logger: logger)
             let status = try await runtime.load(path: absolute)
             let tenant = try database.createTenant(slug: "probe", name: "Probe")

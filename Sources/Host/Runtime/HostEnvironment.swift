@@ -11,6 +11,7 @@ struct HostEnvironment: Sendable {
     var metrics: HostMetrics
     var eventLoops: any EventLoopGroup
     var limits: RuntimeLimits
+    var secretBox: SecretBox
 }
 
 /// Bounds the runtime enforces on plugins.

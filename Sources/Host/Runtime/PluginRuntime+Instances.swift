@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PluginAPI
 import SwitchboardStorage
@@ -18,7 +19,7 @@ extension PluginRuntime {
     func startInstance(_ record: InstanceRecord, tenant: TenantRecord, on plugin: LoadedPlugin) async throws
         -> RuntimeInstance
     {
-        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant)
+        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant, secrets: storedSecrets(record))
         let environment = self.environment
         let logger = self.logger
         let instance = HostHandles.instances.insert { handle in
@@ -108,7 +109,7 @@ extension PluginRuntime {
             }
             return
         }
-        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant)
+        let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant, secrets: storedSecrets(record))
         if let running, running.plugin === plugin, running.record.name == record.name,
             running.record.isDefault == record.isDefault, await reconfigureInPlace(running, snapshot)
         {
@@ -155,6 +156,33 @@ extension PluginRuntime {
             return nil
         }
         return tenant.slug
+    }
+
+    // MARK: - Secrets
+
+    /// The instance's decrypted secrets (empty when it has none or they cannot be opened, which
+    /// is logged: a wrong master key must not take the instance's other settings down with it).
+    public func storedSecrets(_ record: InstanceRecord) -> [String: Any] {
+        guard let sealed = record.secrets, !sealed.isEmpty else { return [:] }
+        do {
+            let plain = try environment.secretBox.open(sealed)
+            return (try JSONSerialization.jsonObject(with: Data(plain))) as? [String: Any] ?? [:]
+        } catch {
+            logger.error(
+                "cannot decrypt instance secrets; check the master key", metadata: ["instance": "\(record.name)"])
+            return [:]
+        }
+    }
+
+    /// Encrypt secrets for storage; nil when there are none.
+    public func sealSecrets(_ secrets: [String: Any]) throws -> [UInt8]? {
+        guard !secrets.isEmpty else { return nil }
+        return try environment.secretBox.seal(Array(SecretSettings.json(secrets).utf8))
+    }
+
+    /// Names of the settings the plugin's schema marks as secret (`writeOnly`).
+    public func secretNames(plugin: String) -> Set<String> {
+        manifest(of: plugin).map { SecretSettings.names(inSchema: $0.settingsSchema) } ?? []
     }
 
     /// The running instance for a registry id, if any.

@@ -79,12 +79,13 @@ public final class PluginRuntime: Sendable {
 
     public init(
         configuration: PluginRuntimeConfiguration, database: HostDatabase, storage: PluginStorageProvider,
-        httpClient: HTTPClient, metrics: HostMetrics, eventLoops: any EventLoopGroup, logger: Logger
+        httpClient: HTTPClient, metrics: HostMetrics, eventLoops: any EventLoopGroup, secretBox: SecretBox,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.environment = HostEnvironment(
             database: database, storage: storage, httpClient: httpClient, metrics: metrics, eventLoops: eventLoops,
-            limits: configuration.limits)
+            limits: configuration.limits, secretBox: secretBox)
         self.logger = logger
         self.loader = PluginLoader(
             directories: configuration.directories, enabled: configuration.enabled,

@@ -161,8 +161,10 @@ final class RuntimeInstance: Sendable {
 
 extension RuntimeInstance.Snapshot {
     /// Build the InstanceConfig JSON the plugin receives.
-    static func make(instance: InstanceRecord, tenant: TenantRecord, secrets: [String: String] = [:]) -> Self {
-        let settings = (try? JSONSerialization.jsonObject(with: Data(instance.settings.utf8))) ?? [String: Any]()
+    /// Secrets appear both merged into `settings` (the plugin's complete view) and on their own.
+    static func make(instance: InstanceRecord, tenant: TenantRecord, secrets: [String: Any] = [:]) -> Self {
+        var settings = SecretSettings.object(instance.settings)
+        for (name, value) in secrets { settings[name] = value }
         let object: [String: Any] = [
             "tenant": tenant.slug,
             "tenant_id": tenant.id,

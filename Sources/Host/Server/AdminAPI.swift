@@ -120,13 +120,12 @@ struct AdminAPI {
         guard Self.isValidSlug(name) else {
             throw Problem.unprocessable("name must match [a-z0-9][a-z0-9-]{0,62}", field: "name")
         }
-        let settings = try body.objectJSON("settings")
-        try checkSettings(settings, plugin: plugin)
+        let settings = try prepareSettings(try body.objectJSON("settings"), plugin: plugin, storedSecrets: [:])
         do {
             let record = try database.createInstance(
                 tenantId: tenant.id, plugin: plugin, name: name,
                 isDefault: try body.optionalBool("is_default") ?? false,
-                enabled: try body.optionalBool("enabled") ?? true, settings: settings)
+                enabled: try body.optionalBool("enabled") ?? true, settings: settings.plain, secrets: settings.sealed)
             do {
                 try await apply(record.id)
             } catch {
@@ -144,13 +143,17 @@ struct AdminAPI {
     private func updateInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let record = try requireInstance(context)
         let body = try await JSONBody(request)
-        let newSettings = body.has("settings") ? try body.objectJSON("settings") : nil
-        if let newSettings { try checkSettings(newSettings, plugin: record.plugin) }
+        let newSettings =
+            body.has("settings")
+            ? try prepareSettings(
+                try body.objectJSON("settings"), plugin: record.plugin, storedSecrets: runtime.storedSecrets(record))
+            : nil
         let updated: InstanceRecord
         do {
             updated = try database.updateInstance(
-                id: record.id, settings: newSettings,
-                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
+                id: record.id, settings: newSettings?.plain,
+                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"),
+                secrets: newSettings.map { $0.sealed.map { .set($0) } ?? .clear } ?? .keep)
         } catch let error as StorageError where error.code == .conflict {
             throw Problem.conflict(error.message, field: "is_default")
         }
@@ -159,13 +162,26 @@ struct AdminAPI {
         } catch {
             // The plugin refused the new configuration: the old one stays, stored and running.
             _ = try? database.updateInstance(
-                id: record.id, settings: record.settings, enabled: record.enabled, isDefault: record.isDefault)
+                id: record.id, settings: record.settings, enabled: record.enabled, isDefault: record.isDefault,
+                secrets: record.secrets.map { .set($0) } ?? .clear)
             throw error
         }
         return JSONResponse.make(instanceJSON(updated))
     }
 
     // MARK: - Helpers
+
+    /// Check submitted settings (with the secrets they keep) against the schema, then split them
+    /// into the plain settings stored as JSON and the secrets stored sealed.
+    private func prepareSettings(_ submittedJSON: String, plugin: String, storedSecrets: [String: Any]) throws -> (
+        plain: String, sealed: [UInt8]?
+    ) {
+        let (plain, secrets) = SecretSettings.split(
+            SecretSettings.object(submittedJSON), secretNames: runtime.secretNames(plugin: plugin),
+            stored: storedSecrets)
+        try checkSettings(SecretSettings.json(plain.merging(secrets) { $1 }), plugin: plugin)
+        return (SecretSettings.json(plain), try runtime.sealSecrets(secrets))
+    }
 
     /// Refuse settings that do not fit the plugin's declared schema: 422 naming the field.
     private func checkSettings(_ settings: String, plugin: String) throws {
@@ -220,7 +236,9 @@ struct AdminAPI {
     }
 
     func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
-        let settings = (try? JSONSerialization.jsonObject(with: Data(record.settings.utf8))) ?? [String: Any]()
+        // Secrets are never returned: each shows as the mask.
+        let settings = SecretSettings.masked(
+            SecretSettings.object(record.settings), secrets: runtime.storedSecrets(record))
         return [
             "id": record.id, "tenant_id": record.tenantId, "plugin": record.plugin, "name": record.name,
             "is_default": record.isDefault, "enabled": record.enabled, "settings": settings,

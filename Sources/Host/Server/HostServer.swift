@@ -28,7 +28,10 @@ public final class HostServer: Sendable {
                 directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
                 enabled: configuration.enabledPlugins, limits: configuration.limits),
             database: database, storage: storage, httpClient: httpClient, metrics: HostMetrics(),
-            eventLoops: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            eventLoops: MultiThreadedEventLoopGroup.singleton,
+            secretBox: try SecretBox.load(
+                environment: ProcessInfo.processInfo.environment, dataDirectory: configuration.dataDirectory),
+            logger: logger)
     }
 
     /// Load plugins, create the config file's instances, start instances.
@@ -107,9 +110,12 @@ public final class HostServer: Sendable {
                 continue
             }
             if try database.instance(plugin: wanted.plugin, name: wanted.name) == nil {
+                let (plain, secrets) = SecretSettings.split(
+                    SecretSettings.object(wanted.settingsJSON), secretNames: runtime.secretNames(plugin: wanted.plugin),
+                    stored: [:])
                 let record = try database.createInstance(
                     tenantId: tenant.id, plugin: wanted.plugin, name: wanted.name, isDefault: wanted.isDefault,
-                    enabled: true, settings: wanted.settingsJSON)
+                    enabled: true, settings: SecretSettings.json(plain), secrets: try runtime.sealSecrets(secrets))
                 logger.info(
                     "created instance from configuration",
                     metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
