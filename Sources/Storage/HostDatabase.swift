@@ -59,6 +59,22 @@ public final class HostDatabase: Sendable {
                     UNIQUE(instance_id, external_id)
                 );
                 CREATE INDEX inbound_messages_instance_time ON inbound_messages(instance_id, received_at);
+                """),
+        Migration(
+            name: "002_api_keys",
+            sql: """
+                CREATE TABLE api_keys(
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                    scope TEXT NOT NULL CHECK(scope IN ('tenant', 'widget')),
+                    instance_id TEXT,
+                    prefix TEXT NOT NULL,
+                    hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
                 """)
     ]
 

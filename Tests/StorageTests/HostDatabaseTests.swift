@@ -12,15 +12,15 @@ struct HostDatabaseTests {
         }
     }
 
-    @Test("opens host.sqlite with the registry migration applied, once")
+    @Test("opens host.sqlite with the registry migrations applied, once")
     func migrations() throws {
         try withHost { host, _, dir in
             #expect(host.path == dir + "/host.sqlite")
-            #expect(try Migrator.appliedMigrations(in: host.connection) == ["001_registry"])
+            #expect(try Migrator.appliedMigrations(in: host.connection) == HostDatabase.migrations.map(\.name))
             let tenant = try host.createTenant(slug: "acme", name: "Acme")
             let reopened = try HostDatabase(dataDirectory: dir, logger: quietLogger)
             #expect(try reopened.tenant(id: tenant.id) == tenant)
-            #expect(try Migrator.appliedMigrations(in: reopened.connection) == ["001_registry"])
+            #expect(try Migrator.appliedMigrations(in: reopened.connection) == ["001_registry", "002_api_keys"])
         }
     }
 

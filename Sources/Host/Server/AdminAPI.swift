@@ -6,6 +6,7 @@ import SwitchboardStorage
 /// The admin REST API under /admin/v1 (plugins, tenants, instances).
 struct AdminAPI {
     let runtime: PluginRuntime
+    let apiKeys: APIKeys
     let logger: Logger
 
     var database: HostDatabase { runtime.database }
@@ -18,6 +19,21 @@ struct AdminAPI {
         admin.post("tenants") { request, context in try await createTenant(request, context) }
         admin.get("tenants/:tenant") { _, context in JSONResponse.make(Self.json(try requireTenant(path: context))) }
         admin.patch("tenants/:tenant") { request, context in try await updateTenant(request, context) }
+        admin.post("tenants/:tenant/api-keys") { request, context in try await createAPIKey(request, context) }
+        admin.get("tenants/:tenant/api-keys") { _, context in
+            let tenant = try requireTenant(path: context)
+            return JSONResponse.make(["items": try database.listAPIKeys(tenantId: tenant.id).map(Self.json)])
+        }
+        admin.delete("tenants/:tenant/api-keys/:id") { _, context in
+            let tenant = try requireTenant(path: context)
+            let id = context.parameters.get("id") ?? ""
+            do {
+                try database.revokeAPIKey(id: id, tenantId: tenant.id)
+            } catch let error as StorageError where error.code == .notFound {
+                throw Problem.notFound("no API key \(id) for tenant \(tenant.slug)")
+            }
+            return Response(status: .noContent)
+        }
         admin.get("instances") { request, _ in
             let tenant = request.uri.queryParameters.get("tenant")
             let plugin = request.uri.queryParameters.get("plugin")
@@ -107,6 +123,31 @@ struct AdminAPI {
         let updated = try database.updateTenantStatus(id: tenant.id, status: status)
         try await runtime.tenantChanged(id: tenant.id)
         return JSONResponse.make(Self.json(updated))
+    }
+
+    /// `POST /tenants/{tenant}/api-keys {scope, instance?}`: the key is in this answer only.
+    private func createAPIKey(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let tenant = try requireTenant(path: context)
+        let body = try await JSONBody(request)
+        for key in body.object.keys where !["scope", "instance"].contains(key) {
+            throw Problem.unprocessable("unknown field \(key)", field: key)
+        }
+        guard let scope = APIKeyRecord.Scope(rawValue: try body.string("scope")) else {
+            throw Problem.unprocessable("scope must be tenant or widget", field: "scope")
+        }
+        var instanceId: String?
+        if let instance = try body.optionalString("instance") {
+            guard let record = try database.instance(id: instance), record.tenantId == tenant.id else {
+                throw Problem.unprocessable("no instance \(instance) for tenant \(tenant.slug)", field: "instance")
+            }
+            instanceId = record.id
+        } else if scope == .widget {
+            throw Problem.unprocessable("a widget key names its instance", field: "instance")
+        }
+        let created = try apiKeys.create(tenantId: tenant.id, scope: scope, instanceId: instanceId)
+        var object = Self.json(created.record)
+        object["key"] = created.key
+        return JSONResponse.make(object, status: 201)
     }
 
     private func createInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
@@ -245,6 +286,17 @@ struct AdminAPI {
             "running": runtime.runningInstance(id: record.id) != nil,
             "created_at": record.createdAt, "updated_at": record.updatedAt,
         ]
+    }
+
+    static func json(_ key: APIKeyRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": key.id, "tenant_id": key.tenantId, "scope": key.scope.rawValue, "prefix": key.prefix,
+            "created_at": key.createdAt, "revoked": key.revokedAt != nil,
+        ]
+        if let instance = key.instanceId { object["instance_id"] = instance }
+        if let used = key.lastUsedAt { object["last_used_at"] = used }
+        if let revoked = key.revokedAt { object["revoked_at"] = revoked }
+        return object
     }
 
     static func json(_ message: InboundMessageRecord) -> [String: Any] {

@@ -12,6 +12,7 @@ import Synchronization
 public final class HostServer: Sendable {
     public let configuration: HostConfiguration
     public let runtime: PluginRuntime
+    public let apiKeys: APIKeys
     public let logger: Logger
     let httpClient: HTTPClient
     let ready = ReadyFlag()
@@ -23,6 +24,7 @@ public final class HostServer: Sendable {
         let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
         let storage = PluginStorageProvider(dataDirectory: configuration.dataDirectory, logger: logger)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        apiKeys = APIKeys(database: database)
         runtime = PluginRuntime(
             configuration: PluginRuntimeConfiguration(
                 directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
@@ -60,7 +62,8 @@ public final class HostServer: Sendable {
                 status: .ok, headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition())))
         }
-        AdminAPI(runtime: runtime, logger: logger).register(on: router, token: configuration.adminToken)
+        AdminAPI(runtime: runtime, apiKeys: apiKeys, logger: logger).register(
+            on: router, token: configuration.adminToken)
         let responder = HostResponder(
             runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
         return Application(
@@ -140,11 +143,23 @@ struct RuntimeService: Service {
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await sweepExpiredKeys() }
+            group.addTask { await flushAPIKeyUse() }
             try? await gracefulShutdown()
             group.cancelAll()
         }
         await server.shutdown()
         server.logger.info("plugins stopped; exiting")
+    }
+
+    /// API key `last_used_at` writes, batched once a second.
+    private func flushAPIKeyUse() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            do { try server.apiKeys.flushUse() } catch {
+                server.logger.warning("could not record API key use: \(error)")
+            }
+        }
+        try? server.apiKeys.flushUse()
     }
 
     /// Expired KV entries already read as absent; this reclaims their space now and then.
