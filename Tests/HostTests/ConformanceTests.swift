@@ -9,7 +9,8 @@ struct ConformanceTests {
     @Test("the C example passes every check, 1,000 start/stop cycles included")
     func cExamplePasses() async throws {
         let dir = try Fixtures.temporaryDirectory("check-echo")
-        let file = try await Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
+        let file = try await Fixtures.compile(
+            source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
         let report = await ConformanceChecker(cycles: 1000).check(file: file)
         #expect(report.passed, "\(report.results.filter { !$0.passed })")
         #expect(report.results.contains { $0.name == "1000 instance start/stop cycles" && $0.passed })
@@ -29,7 +30,8 @@ struct ConformanceTests {
         let dir = try Fixtures.temporaryDirectory("check-cli")
         let good = try await Fixtures.compileFixture("versioned", into: dir)
         let bad = try await Fixtures.compileFixture("wrong_major", into: dir)
-        let passing = try await Fixtures.run(Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good])
+        let passing = try await Fixtures.run(
+            Fixtures.binDir + "/switchboard", ["plugins", "check", "--cycles", "50", good])
         #expect(passing.0 == 0, "\(passing.1)")
         #expect(passing.1.contains("PASS  descriptor and version negotiation"))
         #expect(!passing.1.contains("FAIL"))

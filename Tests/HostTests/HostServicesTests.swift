@@ -7,7 +7,8 @@ import Testing
 @Suite("Host services")
 struct HostServicesTests {
     static func probeHost(_ label: String) async throws -> (LiveHost, String) {
-        let host = try await LiveHost.start(label: label) { dir in try await Fixtures.compileFixture("probe", into: dir) }
+        let host = try await LiveHost.start(label: label) { dir in try await Fixtures.compileFixture("probe", into: dir)
+        }
         let id = try await host.createInstance(tenant: "acme", plugin: "probe", name: "p", settings: ["greeting": "hi"])
         return (host, id)
     }
@@ -23,7 +24,8 @@ struct HostServicesTests {
         let again = try await host.request(.POST, "/webhook/probe/p/inbound", body: Array(message.utf8))
         #expect(again.json["duplicate"] as? Bool == true)
         #expect(again.json["message_id"] as? String == first.json["message_id"] as? String)
-        let missing = try await host.request(.POST, "/webhook/probe/p/inbound", body: Array(#"{"from":"x","text":"y"}"#.utf8))
+        let missing = try await host.request(
+            .POST, "/webhook/probe/p/inbound", body: Array(#"{"from":"x","text":"y"}"#.utf8))
         #expect(missing.status == 400)
         #expect((missing.json["error"] as? String ?? "").contains("external_id"))
         let stored = try await host.admin(.GET, "/instances/\(id)/messages").json["messages"] as? [[String: Any]] ?? []
@@ -65,7 +67,8 @@ struct HostServicesTests {
     func fetch() async throws {
         let (host, _) = try await Self.probeHost("fetch")
         defer { Task { await host.stop() } }
-        let ok = try await host.request(.POST, "/webhook/probe/p/fetch", body: Array("http://127.0.0.1:\(host.port)/healthz".utf8))
+        let ok = try await host.request(
+            .POST, "/webhook/probe/p/fetch", body: Array("http://127.0.0.1:\(host.port)/healthz".utf8))
         #expect(ok.json["status"] as? Int == 200)
         #expect(ok.json["body_bytes"] as? Int ?? 0 > 0)
         let bad = try await host.request(.POST, "/webhook/probe/p/fetch", body: Array("ftp://example".utf8))
@@ -81,7 +84,9 @@ struct HostServicesTests {
         defer { Task { await host.stop() } }
         for _ in 0..<2 { _ = try await host.request(.POST, "/webhook/probe/p/count", body: Array("abc".utf8)) }
         let text = try await host.request(.GET, "/metrics").text
-        #expect(text.contains(#"switchboard_plugin_counter_probe_hits_total{plugin="probe",tenant="acme",instance="p"} 2"#), "\(text)")
+        #expect(
+            text.contains(#"switchboard_plugin_counter_probe_hits_total{plugin="probe",tenant="acme",instance="p"} 2"#),
+            "\(text)")
         #expect(text.contains("switchboard_plugin_histogram_probe_size"))
     }
 }

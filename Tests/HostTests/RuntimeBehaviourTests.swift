@@ -108,21 +108,29 @@ struct RuntimeBehaviourTests {
 struct RefusalTests {
     @Test("a configuration the plugin refuses is a 422 with its reason, and nothing accepted is lost")
     func refusedConfiguration() async throws {
-        let host = try await LiveHost.start(label: "refuse") { dir in try await Fixtures.compileFixture("versioned", into: dir) }
+        let host = try await LiveHost.start(label: "refuse") { dir in
+            try await Fixtures.compileFixture("versioned", into: dir)
+        }
         defer { Task { await host.stop() } }
         try await host.createInstance(tenant: "acme", plugin: "versioned", name: "keep")
         let created = try await host.admin(
-            .POST, "/instances", json: ["tenant": "acme", "plugin": "versioned", "name": "bad", "settings": ["refuse": true]])
+            .POST, "/instances",
+            json: ["tenant": "acme", "plugin": "versioned", "name": "bad", "settings": ["refuse": true]])
         #expect(created.status == 422)
         #expect(created.json["field"] as? String == "settings")
         #expect((created.json["detail"] as? String ?? "").contains("setting refuse is not allowed"))
-        let names = (try await host.admin(.GET, "/instances").json["instances"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        let names = (try await host.admin(.GET, "/instances").json["items"] as? [[String: Any]] ?? []).compactMap {
+            $0["name"] as? String
+        }
         #expect(names == ["keep"], "the refused instance was not kept")
 
-        let id = try #require((try await host.admin(.GET, "/instances").json["instances"] as? [[String: Any]])?.first?["id"] as? String)
+        let id = try #require(
+            (try await host.admin(.GET, "/instances").json["items"] as? [[String: Any]])?.first?["id"] as? String)
         let patched = try await host.admin(.PATCH, "/instances/\(id)", json: ["settings": ["refuse": 1]])
         #expect(patched.status == 422)
-        #expect(try await host.request(.GET, "/webhook/versioned/keep/version").status == 200, "the old instance keeps serving")
+        #expect(
+            try await host.request(.GET, "/webhook/versioned/keep/version").status == 200,
+            "the old instance keeps serving")
         let stored = try await host.admin(.GET, "/instances/\(id)").json["settings"] as? [String: Any] ?? ["x": 1]
         #expect(stored.isEmpty, "the old settings are still stored: \(stored)")
     }
@@ -131,7 +139,8 @@ struct RefusalTests {
     func aliasConflict() async throws {
         let host = try await LiveHost.start(label: "aliasclash")
         defer { Task { await host.stop() } }
-        let file = try await Fixtures.compileFixture("versioned", into: host.pluginDirectory, defines: [#"ALIAS_PATH="/webhook/evolution""#])
+        let file = try await Fixtures.compileFixture(
+            "versioned", into: host.pluginDirectory, defines: [#"ALIAS_PATH="/webhook/evolution""#])
         let reply = try await host.admin(.POST, "/plugins/load", json: ["path": file])
         #expect(reply.status == 422)
         #expect((reply.json["detail"] as? String ?? "").contains("served by evolution"))

@@ -60,7 +60,7 @@ struct SettingsSchemaTests {
             .POST, "/instances",
             json: ["tenant": "acme", "plugin": "evolution", "name": "wa", "settings": ["evolution_ulr": "http://x"]])
         #expect(unknown.json["field"] as? String == "settings.evolution_ulr")
-        let listed = try await host.admin(.GET, "/instances").json["instances"] as? [[String: Any]] ?? []
+        let listed = try await host.admin(.GET, "/instances").json["items"] as? [[String: Any]] ?? []
         #expect(listed.isEmpty)
         let id = try await host.createInstance(
             tenant: "acme", plugin: "evolution", name: "wa", settings: ["api_version": "v2"])

@@ -38,3 +38,29 @@ struct TenantSuspensionTests {
         #expect(try await host.admin(.GET, "/tenants/nope").status == 404)
     }
 }
+
+/// Admin lists page with a limit and an opaque cursor.
+@Suite("Admin pagination")
+struct AdminPaginationTests {
+    @Test("tenants page through limit and next_cursor, and bad paging input is a 422 naming it")
+    func pages() async throws {
+        let host = try await LiveHost.start(label: "paging")
+        defer { Task { await host.stop() } }
+        for index in 0..<5 {
+            #expect(try await host.admin(.POST, "/tenants", json: ["slug": "t\(index)"]).status == 201)
+        }
+        var seen: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try await host.admin(.GET, "/tenants?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")).json
+            seen += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["slug"] as? String }
+            cursor = page["next_cursor"] as? String
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(seen == ["t0", "t1", "t2", "t3", "t4"])
+        #expect(pages == 3)
+        #expect(try await host.admin(.GET, "/tenants?limit=0").json["field"] as? String == "limit")
+        #expect(try await host.admin(.GET, "/tenants?cursor=nope").json["field"] as? String == "cursor")
+    }
+}

@@ -15,7 +15,12 @@ struct AdminAPI {
         let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(token: token.map { Array($0.utf8) }))
         admin.get("plugins") { _, _ in JSONResponse.encode(["plugins": runtime.plugins()]) }
         admin.post("plugins/load") { request, context in try await loadPlugin(request, context) }
-        admin.get("tenants") { _, _ in try JSONResponse.make(["tenants": database.listTenants().map(Self.json)]) }
+        admin.get("tenants") { request, _ in
+            let page = try Page(request).slice(try database.listTenants(), id: \.id)
+            return JSONResponse.make([
+                "items": page.items.map(Self.json), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
+            ])
+        }
         admin.post("tenants") { request, context in try await createTenant(request, context) }
         admin.get("tenants/:tenant") { _, context in JSONResponse.make(Self.json(try requireTenant(path: context))) }
         admin.patch("tenants/:tenant") { request, context in try await updateTenant(request, context) }
@@ -35,10 +40,12 @@ struct AdminAPI {
             return Response(status: .noContent)
         }
         admin.get("instances") { request, _ in
-            let tenant = request.uri.queryParameters.get("tenant")
+            var tenant = request.uri.queryParameters.get("tenant")
+            if let key = tenant { tenant = try database.tenant(id: key)?.id ?? database.tenant(slug: key)?.id ?? key }
             let plugin = request.uri.queryParameters.get("plugin")
-            return try JSONResponse.make([
-                "instances": database.listInstances(tenantId: tenant, plugin: plugin).map(instanceJSON)
+            let page = try Page(request).slice(try database.listInstances(tenantId: tenant, plugin: plugin), id: \.id)
+            return JSONResponse.make([
+                "items": page.items.map(instanceJSON), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
             ])
         }
         admin.post("instances") { request, context in try await createInstance(request, context) }

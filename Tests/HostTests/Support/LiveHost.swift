@@ -103,7 +103,7 @@ final class LiveHost: Sendable {
     func createInstance(
         tenant: String, plugin: String, name: String, isDefault: Bool = false, settings: [String: Any] = [:]
     ) async throws -> String {
-        let tenants = try await admin(.GET, "/tenants").json["tenants"] as? [[String: Any]] ?? []
+        let tenants = try await admin(.GET, "/tenants?limit=200").json["items"] as? [[String: Any]] ?? []
         if !tenants.contains(where: { $0["slug"] as? String == tenant }) {
             let created = try await admin(.POST, "/tenants", json: ["slug": tenant, "name": tenant.capitalized])
             guard created.status == 201 else { throw Fixtures.CompileError(description: "tenant: \(created.text)") }
