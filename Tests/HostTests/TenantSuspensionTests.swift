@@ -64,3 +64,30 @@ struct AdminPaginationTests {
         #expect(try await host.admin(.GET, "/tenants?cursor=nope").json["field"] as? String == "cursor")
     }
 }
+
+/// Bad admin input gets a clear error naming the field, and nothing half-written.
+@Suite("Admin bad input")
+struct AdminBadInputTests {
+    @Test("unknown fields, malformed JSON, oversized bodies and duplicates")
+    func badInput() async throws {
+        let host = try await LiveHost.start(label: "badinput")
+        defer { Task { await host.stop() } }
+        #expect(try await host.admin(.POST, "/tenants", json: ["slug": "acme"]).status == 201)
+        let unknown = try await host.admin(
+            .POST, "/instances", json: ["tenant": "acme", "plugin": "sms", "name": "desk", "colour": "red"])
+        #expect(unknown.status == 422)
+        #expect(unknown.json["field"] as? String == "colour")
+        let malformed = try await host.request(
+            .POST, "/admin/v1/tenants", body: Array("{\"slug\": ".utf8),
+            headers: [("Authorization", "Bearer \(LiveHost.adminToken)")])
+        #expect(malformed.status == 400)
+        #expect(malformed.header("content-type") == "application/problem+json")
+        let huge = try await host.request(
+            .POST, "/admin/v1/tenants", body: Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 10),
+            headers: [("Authorization", "Bearer \(LiveHost.adminToken)")])
+        #expect(huge.status == 413)
+        #expect(try await host.admin(.POST, "/tenants", json: ["slug": "acme"]).status == 409)
+        let tenants = try await host.admin(.GET, "/tenants").json["items"] as? [[String: Any]] ?? []
+        #expect(tenants.count == 1)
+    }
+}

@@ -85,6 +85,7 @@ struct AdminAPI {
 
     private func loadPlugin(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let body = try await JSONBody(request)
+        try body.rejectUnknown(["path"])
         let path = try body.string("path")
         do {
             let status = try await runtime.load(path: path)
@@ -102,6 +103,7 @@ struct AdminAPI {
 
     private func createTenant(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let body = try await JSONBody(request)
+        try body.rejectUnknown(["slug", "name"])
         let slug = try body.string("slug")
         guard Self.isValidSlug(slug) else {
             throw Problem.unprocessable("slug must match [a-z0-9][a-z0-9-]{0,62}", field: "slug")
@@ -120,9 +122,7 @@ struct AdminAPI {
     private func updateTenant(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let tenant = try requireTenant(path: context)
         let body = try await JSONBody(request)
-        for key in body.object.keys where key != "status" {
-            throw Problem.unprocessable("unknown field \(key) (only status can change here)", field: key)
-        }
+        try body.rejectUnknown(["status"])
         guard let raw = try body.optionalString("status") else { return JSONResponse.make(Self.json(tenant)) }
         guard let status = TenantStatus(rawValue: raw) else {
             throw Problem.unprocessable("status must be active or suspended", field: "status")
@@ -136,9 +136,7 @@ struct AdminAPI {
     private func createAPIKey(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let tenant = try requireTenant(path: context)
         let body = try await JSONBody(request)
-        for key in body.object.keys where !["scope", "instance"].contains(key) {
-            throw Problem.unprocessable("unknown field \(key)", field: key)
-        }
+        try body.rejectUnknown(["scope", "instance"])
         guard let scope = APIKeyRecord.Scope(rawValue: try body.string("scope")) else {
             throw Problem.unprocessable("scope must be tenant or widget", field: "scope")
         }
@@ -159,6 +157,7 @@ struct AdminAPI {
 
     private func createInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let body = try await JSONBody(request)
+        try body.rejectUnknown(["tenant", "plugin", "name", "is_default", "enabled", "settings"])
         let tenant = try requireTenant(try body.string("tenant"))
         let plugin = try body.string("plugin")
         guard runtime.manifest(of: plugin) != nil else {
@@ -191,6 +190,7 @@ struct AdminAPI {
     private func updateInstance(_ request: Request, _ context: HostRequestContext) async throws -> Response {
         let record = try requireInstance(context)
         let body = try await JSONBody(request)
+        try body.rejectUnknown(["settings", "enabled", "is_default"])
         let newSettings =
             body.has("settings")
             ? try prepareSettings(

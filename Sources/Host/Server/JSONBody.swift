@@ -21,6 +21,14 @@ struct JSONBody {
 
     func has(_ key: String) -> Bool { object[key] != nil }
 
+    /// Refuse fields the endpoint does not know (422 naming the first, in sorted order).
+    func rejectUnknown(_ allowed: Set<String>) throws {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw Problem.unprocessable(
+                "unknown field \(unknown) (known: \(allowed.sorted().joined(separator: ", ")))", field: unknown)
+        }
+    }
+
     func string(_ key: String) throws -> String {
         guard let value = object[key] else { throw Problem.unprocessable("\(key) is required", field: key) }
         guard let string = value as? String, !string.isEmpty else {
