@@ -41,7 +41,7 @@ struct AdminAPI {
         }
         admin.get("instances") { request, _ in
             var tenant = request.uri.queryParameters.get("tenant")
-            if let key = tenant { tenant = try database.tenant(id: key)?.id ?? database.tenant(slug: key)?.id ?? key }
+            if let key = tenant { tenant = try self.tenant(idOrSlug: key)?.id ?? key }
             let plugin = request.uri.queryParameters.get("plugin")
             let page = try Page(request).slice(try database.listInstances(tenantId: tenant, plugin: plugin), id: \.id)
             return JSONResponse.make([
@@ -259,13 +259,18 @@ struct AdminAPI {
 
     private func requireTenant(path context: HostRequestContext) throws -> TenantRecord {
         let key = context.parameters.get("tenant") ?? ""
-        if let tenant = try database.tenant(id: key) ?? database.tenant(slug: key) { return tenant }
+        if let tenant = try tenant(idOrSlug: key) { return tenant }
         throw Problem.notFound("no tenant \(key)")
     }
 
     private func requireTenant(_ idOrSlug: String) throws -> TenantRecord {
-        if let tenant = try database.tenant(id: idOrSlug) ?? database.tenant(slug: idOrSlug) { return tenant }
+        if let tenant = try tenant(idOrSlug: idOrSlug) { return tenant }
         throw Problem.unprocessable("no tenant \"\(idOrSlug)\"", field: "tenant")
+    }
+
+    /// A tenant named by its id or its slug (the admin API accepts either).
+    private func tenant(idOrSlug key: String) throws -> TenantRecord? {
+        try database.tenant(id: key) ?? database.tenant(slug: key)
     }
 
     static func isValidSlug(_ value: String) -> Bool {
