@@ -86,6 +86,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Host",
+            resources: [.copy("Admin/openapi.json")],
             swiftSettings: swiftSettings
         ),
         // The thin command line over the host library.

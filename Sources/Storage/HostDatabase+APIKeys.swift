@@ -53,6 +53,7 @@ extension HostDatabase {
                     .text(record.id), .text(tenantId), .text(scope.rawValue), instanceId.map { .text($0) } ?? .null,
                     .text(prefix), .blob(hash), .integer(record.createdAt),
                 ])
+            try recordChange(.apiKey, record.id)
         }
         return record
     }
@@ -76,6 +77,7 @@ extension HostDatabase {
                 let row = try connection.query("SELECT \(Self.apiKeyColumns) FROM api_keys WHERE id = ?1", [.text(id)])
                     .rows.first
             else { throw StorageError(.notFound, "no API key \(StorageSupport.quoted(id))") }
+            try recordChange(.apiKey, id)
             return try Self.apiKey(from: row)
         }
     }

@@ -43,6 +43,7 @@ extension HostDatabase {
                     .integer(enabled ? 1 : 0), .text(settings), secrets.map(SQLValue.blob) ?? .null, .integer(time),
                     .integer(time),
                 ])
+            try recordChange(.instance, record.id)
         }
         return record
     }
@@ -93,6 +94,7 @@ extension HostDatabase {
             guard let updated = try instance(id: id) else {
                 throw StorageError(.internal, "instance \(StorageSupport.quoted(id)) vanished during its update")
             }
+            try recordChange(.instance, id)
             return updated
         }
     }
@@ -134,8 +136,14 @@ extension HostDatabase {
     /// Deletes an instance. Its received messages stay.
     /// - Throws: notFound when there is no such instance.
     public func deleteInstance(id: String) throws {
-        guard try connection.run("DELETE FROM channel_instances WHERE id = ?1", [.text(id)]) == 1 else {
-            throw StorageError(.notFound, "no instance \(StorageSupport.quoted(id))")
+        try connection.transaction {
+            guard try connection.run("DELETE FROM channel_instances WHERE id = ?1", [.text(id)]) == 1 else {
+                throw StorageError(.notFound, "no instance \(StorageSupport.quoted(id))")
+            }
+            try connection.run(
+                "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE instance_id = ?1",
+                [.text(id), .integer(now())])
+            try recordChange(.instance, id)
         }
     }
 

@@ -13,9 +13,12 @@ extension HostDatabase {
         let record = TenantRecord(
             id: RecordID.make(prefix: "ten"), slug: slug, name: name, status: status, createdAt: time, updatedAt: time)
         do {
-            try connection.run(
-                "INSERT INTO tenants(\(Self.tenantColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                [.text(record.id), .text(slug), .text(name), .text(status.rawValue), .integer(time), .integer(time)])
+            try connection.transaction {
+                try connection.run(
+                    "INSERT INTO tenants(\(Self.tenantColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    [.text(record.id), .text(slug), .text(name), .text(status.rawValue), .integer(time), .integer(time)])
+                try recordChange(.tenant, record.id)
+            }
         } catch let error as StorageError where error.code == .conflict {
             throw StorageError(
                 .conflict, "tenant slug \(StorageSupport.quoted(slug)) is taken", sqliteCode: error.sqliteCode)
@@ -45,14 +48,61 @@ extension HostDatabase {
     /// - Throws: notFound when there is no such tenant.
     @discardableResult
     public func updateTenantStatus(id: String, status: TenantStatus) throws -> TenantRecord {
+        try updateTenant(id: id, status: status)
+    }
+
+    /// Changes a tenant's slug, name and/or status (nil: unchanged) and returns the updated record.
+    /// - Throws: notFound when there is no such tenant; invalidArgument for a bad slug or an
+    ///   empty name; conflict when the new slug is taken.
+    @discardableResult
+    public func updateTenant(id: String, slug: String? = nil, name: String? = nil, status: TenantStatus? = nil)
+        throws -> TenantRecord
+    {
+        if let slug { try StorageSupport.validateName(slug, kind: "tenant slug") }
+        if let name { try Self.requireNonEmpty(name, field: "tenant name") }
+        do {
+            return try connection.transaction {
+                let changed = try connection.run(
+                    """
+                    UPDATE tenants SET slug = coalesce(?1, slug), name = coalesce(?2, name),
+                        status = coalesce(?3, status), updated_at = ?4
+                    WHERE id = ?5
+                    """,
+                    [
+                        slug.map(SQLValue.text) ?? .null, name.map(SQLValue.text) ?? .null,
+                        status.map { .text($0.rawValue) } ?? .null, .integer(now()), .text(id),
+                    ])
+                guard changed == 1, let record = try tenant(id: id) else {
+                    throw StorageError(.notFound, "no tenant \(StorageSupport.quoted(id))")
+                }
+                try recordChange(.tenant, id)
+                return record
+            }
+        } catch let error as StorageError where error.code == .conflict && slug != nil {
+            throw StorageError(
+                .conflict, "tenant slug \(StorageSupport.quoted(slug ?? "")) is taken", sqliteCode: error.sqliteCode)
+        }
+    }
+
+    /// Deletes a tenant with everything the registry holds for it (instances, API keys,
+    /// received messages) in one transaction, and returns what was deleted.
+    /// Plugin storage files are not touched here; the caller removes them once the tenant's
+    /// instances have stopped.
+    /// - Throws: notFound when there is no such tenant.
+    @discardableResult
+    public func deleteTenant(id: String) throws -> (tenant: TenantRecord, instances: [InstanceRecord]) {
         try connection.transaction {
-            let changed = try connection.run(
-                "UPDATE tenants SET status = ?1, updated_at = ?2 WHERE id = ?3",
-                [.text(status.rawValue), .integer(now()), .text(id)])
-            guard changed == 1, let record = try tenant(id: id) else {
+            guard let record = try tenant(id: id) else {
                 throw StorageError(.notFound, "no tenant \(StorageSupport.quoted(id))")
             }
-            return record
+            let instances = try listInstances(tenantId: id)
+            try connection.run("DELETE FROM api_keys WHERE tenant_id = ?1", [.text(id)])
+            try connection.run("DELETE FROM inbound_messages WHERE tenant_id = ?1", [.text(id)])
+            try connection.run("DELETE FROM channel_instances WHERE tenant_id = ?1", [.text(id)])
+            try connection.run("DELETE FROM tenants WHERE id = ?1", [.text(id)])
+            for instance in instances { try recordChange(.instance, instance.id) }
+            try recordChange(.tenant, id)
+            return (record, instances)
         }
     }
 

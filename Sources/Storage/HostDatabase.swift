@@ -75,7 +75,17 @@ public final class HostDatabase: Sendable {
                     revoked_at INTEGER
                 );
                 CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
-                """)
+                """),
+        Migration(
+            name: "003_registry_changes",
+            sql: """
+                CREATE TABLE registry_changes(
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK(kind IN ('tenant', 'instance', 'api_key')),
+                    subject TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                """),
     ]
 
     /// Opens (creating) `<dataDirectory>/host.sqlite` and applies pending migrations.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 
@@ -111,6 +112,24 @@ public final class PluginStorageProvider: Sendable {
             for (key, entry) in state.open { state.retired[key] = Retired(entry) }
             state.open.removeAll()
             state.retired = state.retired.filter { $0.value.storage != nil }
+        }
+    }
+
+    /// Forgets a tenant's storages and deletes its files (`<data>/tenants/<tenant>`). Call once
+    /// the tenant's instances have stopped: handles still held keep working on unlinked files.
+    /// - Throws: invalidArgument for a bad tenant name; io when the files cannot be removed.
+    public func removeTenant(_ tenant: String) throws {
+        try StorageSupport.validateName(tenant, kind: "tenant")
+        state.withLock { state in
+            for key in state.open.keys where key.tenant == tenant { state.open[key] = nil }
+            for key in state.retired.keys where key.tenant == tenant { state.retired[key] = nil }
+        }
+        let directory = "\(dataDirectory.isEmpty ? "." : dataDirectory)/tenants/\(tenant)"
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: directory)
+        } catch {
+            throw StorageError(.io, "cannot remove \(directory): \(error)")
         }
     }
 

@@ -98,6 +98,12 @@ struct PluginLoader: Sendable {
             manifest: manifest, file: file, generation: generation, hooks: hooks, state: initResult.2, pool: pool)
     }
 
+    /// The manifest of a plugin file, read without running on_init (for tools that only need
+    /// settings schemas). Runs plugin code (library constructors, the entry) on this thread.
+    func describe(_ file: String) throws(PluginLoadError) -> PluginManifest {
+        try open(try resolve(file)).0
+    }
+
     /// Check the file, dlopen it, call its entry and read its descriptor. Runs on a worker thread.
     private func open(_ file: String) throws(PluginLoadError) -> (PluginManifest, PluginHooks) {
         try checkELF(file)

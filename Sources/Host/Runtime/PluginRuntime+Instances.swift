@@ -83,9 +83,11 @@ extension PluginRuntime {
     // MARK: - Registry changes
 
     /// Bring the running instance in line with its registry record: start, reconfigure or stop it.
-    /// Called after the admin API changes an instance or its tenant.
-    public func instanceChanged(id: String) async throws {
-        try await changes.withLock { try await self.syncInstance(id: id) }
+    /// Called after the admin API changes an instance or its tenant, and for every change the
+    /// registry's change log shows (the CLI writing while the server runs). A running instance
+    /// whose record and tenant did not change is left alone unless `force` (a reload).
+    public func instanceChanged(id: String, force: Bool = false) async throws {
+        try await changes.withLock { try await self.syncInstance(id: id, force: force) }
     }
 
     /// Apply `instanceChanged` to every instance of a tenant (suspend, resume).
@@ -96,7 +98,7 @@ extension PluginRuntime {
         for instanceId in running where !ids.contains(instanceId) { try await instanceChanged(id: instanceId) }
     }
 
-    private func syncInstance(id: String) async throws {
+    private func syncInstance(id: String, force: Bool) async throws {
         let record = try database.instance(id: id)
         let tenant = try record.flatMap { try database.tenant(id: $0.tenantId) }
         let running = state.withLock { $0.instances[id] }
@@ -107,6 +109,9 @@ extension PluginRuntime {
                 state.withLock { $0.remove(id: id) }
                 await stop(running)
             }
+            return
+        }
+        if !force, let running, running.plugin === plugin, running.record == record, running.snapshot.tenant == tenant {
             return
         }
         let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant, secrets: storedSecrets(record))
@@ -160,25 +165,14 @@ extension PluginRuntime {
 
     // MARK: - Secrets
 
-    /// The instance's decrypted secrets (empty when it has none or they cannot be opened, which
-    /// is logged: a wrong master key must not take the instance's other settings down with it).
-    public func storedSecrets(_ record: InstanceRecord) -> [String: Any] {
-        guard let sealed = record.secrets, !sealed.isEmpty else { return [:] }
-        do {
-            let plain = try environment.secretBox.open(sealed)
-            return (try JSONSerialization.jsonObject(with: Data(plain))) as? [String: Any] ?? [:]
-        } catch {
-            logger.error(
-                "cannot decrypt instance secrets; check the master key", metadata: ["instance": "\(record.name)"])
-            return [:]
-        }
-    }
+    /// Secrets sealed and opened with the host's master key.
+    public var secrets: InstanceSecrets { InstanceSecrets(box: environment.secretBox, logger: logger) }
+
+    /// The instance's decrypted secrets (see ``InstanceSecrets/open(_:)``).
+    public func storedSecrets(_ record: InstanceRecord) -> [String: Any] { secrets.open(record) }
 
     /// Encrypt secrets for storage; nil when there are none.
-    public func sealSecrets(_ secrets: [String: Any]) throws -> [UInt8]? {
-        guard !secrets.isEmpty else { return nil }
-        return try environment.secretBox.seal(Array(SecretSettings.json(secrets).utf8))
-    }
+    public func sealSecrets(_ values: [String: Any]) throws -> [UInt8]? { try secrets.seal(values) }
 
     /// Names of the settings the plugin's schema marks as secret (`writeOnly`).
     public func secretNames(plugin: String) -> Set<String> {

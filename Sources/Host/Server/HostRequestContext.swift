@@ -15,3 +15,10 @@ public struct HostRequestContext: RequestContext {
     /// Bodies are bounded per route by the host (plugin bodies by `RuntimeLimits.maxRequestBody`).
     public var maxUploadSize: Int { 64 * 1024 * 1024 }
 }
+
+extension HostRequestContext {
+    /// The `{tenant}` path parameter (an id or a slug).
+    var tenant: String { parameters.get("tenant") ?? "" }
+    /// The `{id}` path parameter.
+    var id: String { parameters.get("id") ?? "" }
+}

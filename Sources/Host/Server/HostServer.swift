@@ -13,7 +13,9 @@ public final class HostServer: Sendable {
     public let configuration: HostConfiguration
     public let runtime: PluginRuntime
     public let apiKeys: APIKeys
+    public let admin: AdminService
     public let logger: Logger
+    let watcher: RegistryWatcher
     let httpClient: HTTPClient
     let ready = ReadyFlag()
 
@@ -34,6 +36,10 @@ public final class HostServer: Sendable {
             secretBox: try SecretBox.load(
                 environment: ProcessInfo.processInfo.environment, dataDirectory: configuration.dataDirectory),
             logger: logger)
+        admin = AdminService(
+            database: database, catalog: runtime, secrets: runtime.secrets, apiKeys: apiKeys, storage: storage,
+            runtime: runtime)
+        watcher = try RegistryWatcher(database: database, runtime: runtime, storage: storage, logger: logger)
     }
 
     /// Load plugins, create the config file's instances, start instances.
@@ -62,7 +68,7 @@ public final class HostServer: Sendable {
                 status: .ok, headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition())))
         }
-        AdminAPI(runtime: runtime, apiKeys: apiKeys, logger: logger).register(
+        AdminAPI(service: admin, runtime: runtime, logger: logger).register(
             on: router, token: configuration.adminToken)
         let responder = HostResponder(
             runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
@@ -144,6 +150,7 @@ struct RuntimeService: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await sweepExpiredKeys() }
             group.addTask { await flushAPIKeyUse() }
+            group.addTask { await server.watcher.run() }
             try? await gracefulShutdown()
             group.cancelAll()
         }

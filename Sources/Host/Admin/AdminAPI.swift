@@ -1,0 +1,174 @@
+import Foundation
+import Hummingbird
+import Logging
+import SwitchboardStorage
+
+/// The admin REST API under /admin/v1: HTTP in and out around ``AdminService``.
+struct AdminAPI {
+    let service: AdminService
+    let runtime: PluginRuntime
+    let logger: Logger
+
+    var database: HostDatabase { service.database }
+
+    func register(on router: Router<HostRequestContext>, token: String?) {
+        let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(token: token.map { Array($0.utf8) }))
+        admin.get("openapi.json") { _, _ in OpenAPIDocument.response() }
+        admin.get("plugins") { _, _ in JSONResponse.encode(["plugins": runtime.plugins()]) }
+        admin.post("plugins/load") { request, context in try await loadPlugin(request, context) }
+        admin.get("tenants") { request, _ in
+            let page = try Page(request).slice(try service.tenants(), id: \.id)
+            return JSONResponse.make([
+                "items": page.items.map(Self.json), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
+            ])
+        }
+        admin.post("tenants") { request, _ in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["slug", "name"])
+            let tenant = try service.createTenant(slug: try body.string("slug"), name: try body.optionalString("name"))
+            return JSONResponse.make(Self.json(tenant), status: 201)
+        }
+        admin.get("tenants/:tenant") { _, context in JSONResponse.make(Self.json(try service.tenant(context.tenant))) }
+        admin.patch("tenants/:tenant") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["slug", "name", "status"])
+            let tenant = try await service.updateTenant(
+                context.tenant, slug: try body.optionalString("slug"), name: try body.optionalString("name"),
+                status: try body.optionalString("status"))
+            return JSONResponse.make(Self.json(tenant))
+        }
+        admin.delete("tenants/:tenant") { _, context in
+            try await service.deleteTenant(context.tenant)
+            return Response(status: .noContent)
+        }
+        admin.post("tenants/:tenant/api-keys") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["scope", "instance"])
+            let created = try service.createAPIKey(
+                tenant: context.tenant, scope: try body.string("scope"), instance: try body.optionalString("instance"))
+            var object = Self.json(created.record)
+            object["key"] = created.key
+            return JSONResponse.make(object, status: 201)
+        }
+        admin.get("tenants/:tenant/api-keys") { _, context in
+            JSONResponse.make(["items": try service.apiKeys(tenant: context.tenant).map(Self.json)])
+        }
+        admin.delete("tenants/:tenant/api-keys/:id") { _, context in
+            try service.revokeAPIKey(tenant: context.tenant, id: context.parameters.get("id") ?? "")
+            return Response(status: .noContent)
+        }
+        admin.get("instances") { request, _ in
+            let query = request.uri.queryParameters
+            let all = try service.instances(tenant: query.get("tenant"), plugin: query.get("plugin"))
+            let page = try Page(request).slice(all, id: \.id)
+            return JSONResponse.make([
+                "items": page.items.map(instanceJSON), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
+            ])
+        }
+        admin.post("instances") { request, _ in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["tenant", "plugin", "name", "is_default", "enabled", "settings"])
+            var input = AdminService.NewInstance(
+                tenant: try body.string("tenant"), plugin: try body.string("plugin"), name: try body.string("name"))
+            input.isDefault = try body.optionalBool("is_default") ?? false
+            input.enabled = try body.optionalBool("enabled") ?? true
+            input.settingsJSON = try body.objectJSON("settings")
+            return JSONResponse.make(instanceJSON(try await service.createInstance(input)), status: 201)
+        }
+        admin.get("instances/:id") { _, context in JSONResponse.make(instanceJSON(try service.instance(context.id))) }
+        admin.patch("instances/:id") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["settings", "enabled", "is_default"])
+            let changes = AdminService.InstanceChanges(
+                settingsJSON: body.has("settings") ? try body.objectJSON("settings") : nil,
+                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
+            return JSONResponse.make(instanceJSON(try await service.updateInstance(context.id, changes)))
+        }
+        admin.delete("instances/:id") { _, context in
+            try await service.deleteInstance(context.id)
+            return Response(status: .noContent)
+        }
+        admin.post("instances/:id/reload") { _, context in
+            JSONResponse.make(instanceJSON(try await service.reloadInstance(context.id)))
+        }
+        admin.get("instances/:id/messages") { request, context in
+            let record = try service.instance(context.id)
+            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+            let messages = try database.inboundMessages(instanceId: record.id, limit: min(max(limit, 1), 1000))
+            return JSONResponse.make(["messages": messages.map(Self.json)])
+        }
+        admin.post("instances/:id/send") { request, context in
+            let record = try service.instance(context.id)
+            let body = try await request.body.collect(upTo: 1 << 20)
+            do {
+                let result = try await runtime.send(instanceId: record.id, messageJSON: Array(body.readableBytesView))
+                let object = (try? JSONSerialization.jsonObject(with: Data(result))) ?? [String: Any]()
+                return JSONResponse.make(["result": object])
+            } catch let error as SendError {
+                throw Problem(status: 502, title: "Send Failed", detail: error.description)
+            }
+        }
+    }
+
+    private func loadPlugin(_ request: Request, _ context: HostRequestContext) async throws -> Response {
+        let body = try await JSONBody(request)
+        try body.rejectUnknown(["path"])
+        let path = try body.string("path")
+        do {
+            let status = try await runtime.load(path: path)
+            return JSONResponse.encode(status, status: 201)
+        } catch {
+            let status = error.code == .outsidePluginDirectories ? 403 : (error.code == .alreadyLoaded ? 409 : 422)
+            var extra = ["file": error.file, "code": error.code.description]
+            if let field = error.field { extra["plugin_field"] = field }
+            if let expected = error.expected { extra["expected"] = expected }
+            if let actual = error.actual { extra["actual"] = actual }
+            throw Problem(
+                status: status, title: "Plugin Refused", detail: error.description, field: "path", extra: extra)
+        }
+    }
+
+    func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
+        var object = Self.json(record, secrets: service.secrets)
+        object["running"] = runtime.runningInstance(id: record.id) != nil
+        return object
+    }
+
+    static func json(_ tenant: TenantRecord) -> [String: Any] {
+        [
+            "id": tenant.id, "slug": tenant.slug, "name": tenant.name, "status": tenant.status.rawValue,
+            "created_at": tenant.createdAt, "updated_at": tenant.updatedAt,
+        ]
+    }
+
+    /// An instance as the API shows it: secrets never leave, each shows as the mask.
+    static func json(_ record: InstanceRecord, secrets: InstanceSecrets) -> [String: Any] {
+        let settings = SecretSettings.masked(SecretSettings.object(record.settings), secrets: secrets.open(record))
+        return [
+            "id": record.id, "tenant_id": record.tenantId, "plugin": record.plugin, "name": record.name,
+            "is_default": record.isDefault, "enabled": record.enabled, "settings": settings,
+            "created_at": record.createdAt, "updated_at": record.updatedAt,
+        ]
+    }
+
+    static func json(_ key: APIKeyRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": key.id, "tenant_id": key.tenantId, "scope": key.scope.rawValue, "prefix": key.prefix,
+            "created_at": key.createdAt, "revoked": key.revokedAt != nil,
+        ]
+        if let instance = key.instanceId { object["instance_id"] = instance }
+        if let used = key.lastUsedAt { object["last_used_at"] = used }
+        if let revoked = key.revokedAt { object["revoked_at"] = revoked }
+        return object
+    }
+
+    static func json(_ message: InboundMessageRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": message.id, "external_id": message.externalId, "from": message.sender, "text": message.text,
+            "received_at": message.receivedAt, "plugin": message.plugin, "instance_id": message.instanceId,
+        ]
+        if let name = message.senderName { object["from_name"] = name }
+        if let key = message.threadKey { object["thread_key"] = key }
+        return object
+    }
+}

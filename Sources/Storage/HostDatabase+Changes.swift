@@ -1,0 +1,54 @@
+/// The registry's change log: every write to tenants, instances or API keys appends a row in
+/// the same transaction, so another process (a running server, while the CLI writes) can
+/// learn what changed by reading the rows after the last sequence number it saw.
+public struct RegistryChange: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case tenant
+        case instance
+        case apiKey = "api_key"
+    }
+
+    public var seq: Int64
+    public var kind: Kind
+    /// The id of the changed tenant, instance or key.
+    public var subject: String
+    public var at: Int64
+}
+
+extension HostDatabase {
+    /// Append a change row; call inside the write's transaction.
+    func recordChange(_ kind: RegistryChange.Kind, _ subject: String) throws {
+        try connection.run(
+            "INSERT INTO registry_changes(kind, subject, at) VALUES (?1, ?2, ?3)",
+            [.text(kind.rawValue), .text(subject), .integer(now())])
+    }
+
+    /// The newest change's sequence number (0 when there is none).
+    public func latestChangeSeq() throws -> Int64 {
+        try connection.query("SELECT coalesce(max(seq), 0) FROM registry_changes").rows.first?[0].int64Value ?? 0
+    }
+
+    /// Changes after `seq`, oldest first.
+    public func changes(after seq: Int64, limit: Int = 10_000) throws -> [RegistryChange] {
+        try connection.query(
+            "SELECT seq, kind, subject, at FROM registry_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            [.integer(seq), .integer(Int64(limit))]
+        ).rows.compactMap { row in
+            guard let kind = RegistryChange.Kind(rawValue: try Self.text(row, 1)) else { return nil }
+            return RegistryChange(
+                seq: try Self.integer(row, 0), kind: kind, subject: try Self.text(row, 2), at: try Self.integer(row, 3))
+        }
+    }
+
+    /// Forget changes older than `before` (milliseconds since the epoch); returns how many.
+    @discardableResult
+    public func pruneChanges(before: Int64) throws -> Int {
+        Int(try connection.run("DELETE FROM registry_changes WHERE at < ?1", [.integer(before)]))
+    }
+
+    /// SQLite's `data_version` for this connection: it moves when another connection (another
+    /// process) commits to the file, and costs no I/O to read.
+    public func dataVersion() throws -> Int64 {
+        try connection.query("PRAGMA data_version").rows.first?[0].int64Value ?? 0
+    }
+}
