@@ -70,6 +70,7 @@ public final class HostServer: Sendable {
         }
         AdminAPI(service: admin, runtime: runtime, logger: logger).register(
             on: router, token: configuration.adminToken)
+        TenantAPI(service: admin).register(on: router)
         let responder = HostResponder(
             runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
         return Application(
