@@ -6,6 +6,8 @@ public struct RegistryChange: Sendable, Hashable {
         case tenant
         case instance
         case apiKey = "api_key"
+        /// A tenant's assistant configuration (the subject is the tenant id).
+        case assistant
     }
 
     public var seq: Int64

@@ -81,9 +81,18 @@ public final class HostDatabase: Sendable {
             sql: """
                 CREATE TABLE registry_changes(
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL CHECK(kind IN ('tenant', 'instance', 'api_key')),
+                    kind TEXT NOT NULL,
                     subject TEXT NOT NULL,
                     at INTEGER NOT NULL
+                );
+                """),
+        Migration(
+            name: "004_assistant_configs",
+            sql: """
+                CREATE TABLE assistant_configs(
+                    tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+                    config TEXT NOT NULL DEFAULT '{}' CHECK(json_valid(config) AND json_type(config) = 'object'),
+                    updated_at INTEGER NOT NULL
                 );
                 """),
     ]

@@ -20,7 +20,7 @@ struct HostDatabaseTests {
             let tenant = try host.createTenant(slug: "acme", name: "Acme")
             let reopened = try HostDatabase(dataDirectory: dir, logger: quietLogger)
             #expect(try reopened.tenant(id: tenant.id) == tenant)
-            #expect(try Migrator.appliedMigrations(in: reopened.connection) == ["001_registry", "002_api_keys", "003_registry_changes"])
+            #expect(try Migrator.appliedMigrations(in: reopened.connection) == ["001_registry", "002_api_keys", "003_registry_changes", "004_assistant_configs"])
         }
     }
 

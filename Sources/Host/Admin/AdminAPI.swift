@@ -19,23 +19,23 @@ struct AdminAPI {
         admin.get("tenants") { request, _ in
             let page = try Page(request).slice(try service.tenants(), id: \.id)
             return JSONResponse.make([
-                "items": page.items.map(Self.json), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
+                "items": page.items.map(AdminAPIJSON.tenant), "next_cursor": page.next.map { $0 as Any } ?? NSNull(),
             ])
         }
         admin.post("tenants") { request, _ in
             let body = try await JSONBody(request)
             try body.rejectUnknown(["slug", "name"])
             let tenant = try service.createTenant(slug: try body.string("slug"), name: try body.optionalString("name"))
-            return JSONResponse.make(Self.json(tenant), status: 201)
+            return JSONResponse.make(AdminAPIJSON.tenant(tenant), status: 201)
         }
-        admin.get("tenants/:tenant") { _, context in JSONResponse.make(Self.json(try service.tenant(context.tenant))) }
+        admin.get("tenants/:tenant") { _, context in JSONResponse.make(AdminAPIJSON.tenant(try service.tenant(context.tenant))) }
         admin.patch("tenants/:tenant") { request, context in
             let body = try await JSONBody(request)
             try body.rejectUnknown(["slug", "name", "status"])
             let tenant = try await service.updateTenant(
                 context.tenant, slug: try body.optionalString("slug"), name: try body.optionalString("name"),
                 status: try body.optionalString("status"))
-            return JSONResponse.make(Self.json(tenant))
+            return JSONResponse.make(AdminAPIJSON.tenant(tenant))
         }
         admin.delete("tenants/:tenant") { _, context in
             try await service.deleteTenant(context.tenant)
@@ -46,12 +46,12 @@ struct AdminAPI {
             try body.rejectUnknown(["scope", "instance"])
             let created = try service.createAPIKey(
                 tenant: context.tenant, scope: try body.string("scope"), instance: try body.optionalString("instance"))
-            var object = Self.json(created.record)
+            var object = AdminAPIJSON.apiKey(created.record)
             object["key"] = created.key
             return JSONResponse.make(object, status: 201)
         }
         admin.get("tenants/:tenant/api-keys") { _, context in
-            JSONResponse.make(["items": try service.apiKeys(tenant: context.tenant).map(Self.json)])
+            JSONResponse.make(["items": try service.apiKeys(tenant: context.tenant).map(AdminAPIJSON.apiKey)])
         }
         admin.delete("tenants/:tenant/api-keys/:id") { _, context in
             try service.revokeAPIKey(tenant: context.tenant, id: context.parameters.get("id") ?? "")
@@ -95,7 +95,7 @@ struct AdminAPI {
             let record = try service.instance(context.id)
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
             let messages = try database.inboundMessages(instanceId: record.id, limit: min(max(limit, 1), 1000))
-            return JSONResponse.make(["messages": messages.map(Self.json)])
+            return JSONResponse.make(["messages": messages.map(AdminAPIJSON.message)])
         }
         admin.post("instances/:id/send") { request, context in
             let record = try service.instance(context.id)
@@ -129,46 +129,8 @@ struct AdminAPI {
     }
 
     func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
-        var object = Self.json(record, secrets: service.secrets)
+        var object = AdminAPIJSON.instance(record, secrets: service.secrets)
         object["running"] = runtime.runningInstance(id: record.id) != nil
-        return object
-    }
-
-    static func json(_ tenant: TenantRecord) -> [String: Any] {
-        [
-            "id": tenant.id, "slug": tenant.slug, "name": tenant.name, "status": tenant.status.rawValue,
-            "created_at": tenant.createdAt, "updated_at": tenant.updatedAt,
-        ]
-    }
-
-    /// An instance as the API shows it: secrets never leave, each shows as the mask.
-    static func json(_ record: InstanceRecord, secrets: InstanceSecrets) -> [String: Any] {
-        let settings = SecretSettings.masked(SecretSettings.object(record.settings), secrets: secrets.open(record))
-        return [
-            "id": record.id, "tenant_id": record.tenantId, "plugin": record.plugin, "name": record.name,
-            "is_default": record.isDefault, "enabled": record.enabled, "settings": settings,
-            "created_at": record.createdAt, "updated_at": record.updatedAt,
-        ]
-    }
-
-    static func json(_ key: APIKeyRecord) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": key.id, "tenant_id": key.tenantId, "scope": key.scope.rawValue, "prefix": key.prefix,
-            "created_at": key.createdAt, "revoked": key.revokedAt != nil,
-        ]
-        if let instance = key.instanceId { object["instance_id"] = instance }
-        if let used = key.lastUsedAt { object["last_used_at"] = used }
-        if let revoked = key.revokedAt { object["revoked_at"] = revoked }
-        return object
-    }
-
-    static func json(_ message: InboundMessageRecord) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": message.id, "external_id": message.externalId, "from": message.sender, "text": message.text,
-            "received_at": message.receivedAt, "plugin": message.plugin, "instance_id": message.instanceId,
-        ]
-        if let name = message.senderName { object["from_name"] = name }
-        if let key = message.threadKey { object["thread_key"] = key }
         return object
     }
 }

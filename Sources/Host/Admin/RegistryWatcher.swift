@@ -52,8 +52,8 @@ final class RegistryWatcher: Sendable {
                 case .tenant:
                     try await runtime.tenantChanged(id: change.subject)
                     if try database.tenant(id: change.subject) == nil { try storage.removeTenant(change.subject) }
-                case .apiKey:
-                    break  // keys are checked against the registry on every use
+                case .apiKey, .assistant:
+                    break  // keys are checked against the registry on every use; assistants load lazily
                 }
             } catch {
                 logger.error(

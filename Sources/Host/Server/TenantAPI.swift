@@ -12,12 +12,12 @@ struct TenantAPI {
     func register(on router: Router<HostRequestContext>) {
         let api = router.group("api/v1")
         api.get("tenant") { request, _ in
-            JSONResponse.make(AdminAPI.json(try authenticate(request)))
+            JSONResponse.make(AdminAPIJSON.tenant(try authenticate(request)))
         }
         api.get("instances") { request, _ in
             let tenant = try authenticate(request)
             let items = try service.instances(tenant: tenant.id, plugin: request.uri.queryParameters.get("plugin"))
-            return JSONResponse.make(["items": items.map { AdminAPI.json($0, secrets: service.secrets) }])
+            return JSONResponse.make(["items": items.map { AdminAPIJSON.instance($0, secrets: service.secrets) }])
         }
     }
 
