@@ -53,9 +53,14 @@ extension PluginRuntime {
             case .methodNotAllowed(let allowed): return .methodNotAllowed(allowed: allowed)
             case .matched(let match):
                 guard let instance = resolution.1 else {
-                    let name: String
-                    if case .named(let named) = match.instance { name = named } else { name = "(default)" }
-                    return .instanceNotFound(plugin: match.plugin, instance: name)
+                    var name: String?
+                    if case .named(let named) = match.instance { name = named }
+                    if attempts == 1, let entry = resolve(plugin: match.plugin, instance: name),
+                        await runningOrStart(id: entry.instance.id) != nil
+                    {
+                        continue
+                    }
+                    return .instanceNotFound(plugin: match.plugin, instance: name ?? "(default)")
                 }
                 // A retiring instance refuses new work: resolve again to reach its replacement.
                 guard instance.enter() else {
@@ -150,7 +155,7 @@ public struct SendError: Error, Sendable, CustomStringConvertible {
 extension PluginRuntime {
     /// Ask an instance's plugin to send one message; returns the JSON result the plugin wrote.
     public func send(instanceId: String, messageJSON: [UInt8]) async throws -> [UInt8] {
-        guard let instance = runningInstance(id: instanceId), instance.enter() else {
+        guard let instance = await runningOrStart(id: instanceId), instance.enter() else {
             throw SendError(status: "unavailable", reason: "instance \(instanceId) is not running")
         }
         defer { instance.leave() }

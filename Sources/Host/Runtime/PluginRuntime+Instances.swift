@@ -92,16 +92,25 @@ extension PluginRuntime {
 
     /// Apply `instanceChanged` to every instance of a tenant (suspend, resume).
     public func tenantChanged(id: String) async throws {
+        let tenant = try database.tenant(id: id)
+        state.withLock { state in
+            if let tenant { state.registry.upsert(tenant) } else { state.registry.remove(tenantId: id) }
+        }
         let ids = try database.listInstances(tenantId: id, plugin: nil).map(\.id)
         for instanceId in ids { try await instanceChanged(id: instanceId) }
         let running = state.withLock { $0.instances.values.filter { $0.snapshot.tenant.id == id }.map(\.record.id) }
         for instanceId in running where !ids.contains(instanceId) { try await instanceChanged(id: instanceId) }
     }
 
-    private func syncInstance(id: String, force: Bool) async throws {
+    private func syncInstance(id: String, force: Bool, startNow: Bool = false) async throws {
         let record = try database.instance(id: id)
         let tenant = try record.flatMap { try database.tenant(id: $0.tenantId) }
-        let running = state.withLock { $0.instances[id] }
+        let running = state.withLock { state in
+            if !startNow { state.startFailures[id] = nil }
+            if let record { state.registry.upsert(record) } else { state.registry.remove(instanceId: id) }
+            if let tenant { state.registry.upsert(tenant) }
+            return state.instances[id]
+        }
         guard let record, let tenant, record.enabled, tenant.status == .active,
             let plugin = plugin(named: record.plugin)
         else {
@@ -114,6 +123,8 @@ extension PluginRuntime {
         if !force, let running, running.plugin === plugin, running.record == record, running.snapshot.tenant == tenant {
             return
         }
+        // A lazily started deployment starts instances on their first request, not on change.
+        if configuration.lazyStart, running == nil, !startNow { return }
         let snapshot = RuntimeInstance.Snapshot.make(instance: record, tenant: tenant, secrets: storedSecrets(record))
         if let running, running.plugin === plugin, running.record.name == record.name,
             running.record.isDefault == record.isDefault, await reconfigureInPlace(running, snapshot)
@@ -153,14 +164,40 @@ extension PluginRuntime {
 
     /// The slug of the suspended tenant that owns an instance ("(default)" for the plugin's
     /// default instance), or nil when the instance is unknown or its tenant is active.
-    public func suspendedTenant(plugin: String, instance name: String) throws -> String? {
-        let record =
-            name == "(default)"
-            ? try database.defaultInstance(plugin: plugin) : try database.instance(plugin: plugin, name: name)
-        guard let record, let tenant = try database.tenant(id: record.tenantId), tenant.status == .suspended else {
-            return nil
+    public func suspendedTenant(plugin: String, instance name: String) -> String? {
+        let entry = state.withLock { $0.registry.lookup(plugin: plugin, name: name == "(default)" ? nil : name) }
+        guard let entry, entry.tenant.status == .suspended else { return nil }
+        return entry.tenant.slug
+    }
+
+    /// The registry entry (instance and tenant records) a route resolves to, from memory;
+    /// `instance` nil means the plugin's default instance.
+    public func resolve(plugin: String, instance name: String?) -> ResolvedInstance? {
+        state.withLock { $0.registry.lookup(plugin: plugin, name: name) }
+    }
+
+    /// The running instance for a registry id, starting it now if it may run but has not
+    /// started (lazy start). Nil when it may not run or refused to start.
+    /// A refused first-use start is not retried for ten seconds, so a broken configuration
+    /// cannot turn every request into a start attempt.
+    func runningOrStart(id: String) async -> RuntimeInstance? {
+        if let running = runningInstance(id: id) { return running }
+        guard configuration.lazyStart else { return nil }
+        let now = ContinuousClock.now
+        let entry = state.withLock { state -> RegistryIndex.Entry? in
+            if let failed = state.startFailures[id], now - failed < .seconds(10) { return nil }
+            return state.registry.entry(id: id)
         }
-        return tenant.slug
+        guard let entry, entry.isServable, plugin(named: entry.instance.plugin) != nil else { return nil }
+        do {
+            try await changes.withLock { try await self.syncInstance(id: id, force: false, startNow: true) }
+        } catch {
+            state.withLock { $0.startFailures[id] = now }
+            logger.error(
+                "instance failed to start on first use",
+                metadata: ["instance": "\(entry.instance.name)", "error": "\(error)"])
+        }
+        return runningInstance(id: id)
     }
 
     // MARK: - Secrets

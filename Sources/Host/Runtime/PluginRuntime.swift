@@ -12,11 +12,16 @@ public struct PluginRuntimeConfiguration: Sendable {
     /// Plugin names to load; nil loads every plugin found.
     public var enabled: [String]?
     public var limits: RuntimeLimits
+    /// Start instances on their first request instead of at start-up (for large registries).
+    public var lazyStart: Bool
 
-    public init(directories: [String], enabled: [String]? = nil, limits: RuntimeLimits = RuntimeLimits()) {
+    public init(
+        directories: [String], enabled: [String]? = nil, limits: RuntimeLimits = RuntimeLimits(), lazyStart: Bool = false
+    ) {
         self.directories = directories
         self.enabled = enabled
         self.limits = limits
+        self.lazyStart = lazyStart
     }
 }
 
@@ -47,6 +52,10 @@ public final class PluginRuntime: Sendable {
         /// Indexes for request dispatch: "plugin/name" and the default instance per plugin.
         var byName: [String: RuntimeInstance] = [:]
         var defaults: [String: RuntimeInstance] = [:]
+        /// Every tenant and instance record, for routing without storage reads.
+        var registry = RegistryIndex()
+        /// When a lazy start last failed, per instance id.
+        var startFailures: [String: ContinuousClock.Instant] = [:]
 
         mutating func put(_ instance: RuntimeInstance) {
             if let old = instances[instance.record.id] { unindex(old) }
@@ -104,6 +113,12 @@ public final class PluginRuntime: Sendable {
     /// stop the others.
     @discardableResult
     public func bootstrap() async -> [PluginLoadError] {
+        do {
+            let index = RegistryIndex(tenants: try database.listTenants(), instances: try database.listInstances())
+            state.withLock { $0.registry = index }
+        } catch {
+            logger.error("cannot read the registry", metadata: ["error": "\(error)"])
+        }
         var refusals: [PluginLoadError] = []
         for file in loader.discover() {
             if let enabled = configuration.enabled, !enabled.contains(PluginLoader.stem(ofFile: file)) { continue }
@@ -198,10 +213,18 @@ public final class PluginRuntime: Sendable {
     private func startInstances(on plugin: LoadedPlugin, replacing previous: LoadedPlugin?) async throws
         -> [RuntimeInstance]
     {
-        let records = try database.listInstances(tenantId: nil, plugin: plugin.name).filter(\.enabled)
+        let (entries, running) = state.withLock { state in
+            (
+                state.registry.instances.values.filter { $0.plugin == plugin.name }
+                    .compactMap { state.registry.entry(id: $0.id) }.filter(\.isServable),
+                Set(state.instances.keys)
+            )
+        }
         var started: [RuntimeInstance] = []
-        for record in records {
-            guard let tenant = try database.tenant(id: record.tenantId), tenant.status == .active else { continue }
+        // Lazily started deployments carry over only the instances that are running.
+        for entry in entries.sorted(by: { $0.instance.name < $1.instance.name })
+        where !configuration.lazyStart || running.contains(entry.instance.id) {
+            let (record, tenant) = (entry.instance, entry.tenant)
             do {
                 started.append(try await startInstance(record, tenant: tenant, on: plugin))
             } catch {

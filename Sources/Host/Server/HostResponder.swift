@@ -62,7 +62,7 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         case .instanceNotFound(let plugin, let instance):
-            if let tenant = try? runtime.suspendedTenant(plugin: plugin, instance: instance) {
+            if let tenant = runtime.suspendedTenant(plugin: plugin, instance: instance) {
                 throw Problem(
                     status: 403, title: "Tenant Suspended",
                     detail: "tenant \(tenant) is suspended; nothing of theirs is processed")
