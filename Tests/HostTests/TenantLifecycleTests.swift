@@ -57,6 +57,11 @@ struct TenantLifecycleTests {
         #expect(taken.status == 409)
         #expect(taken.json["field"] as? String == "slug")
         #expect(try await host.admin(.PATCH, "/tenants/acme-corp", json: ["name": ""]).json["field"] as? String == "name")
+        let long = try await host.admin(.POST, "/tenants", json: ["slug": "wordy", "name": String(repeating: "x", count: 201)])
+        #expect(long.status == 422)
+        #expect(long.json["field"] as? String == "name")
+        #expect(try await host.admin(.POST, "/tenants", json: ["slug": String(repeating: "a", count: 64)]).status == 422)
+        #expect(try await host.admin(.GET, "/tenants/wordy").status == 404, "nothing half-made")
 
         #expect(try await host.admin(.DELETE, "/tenants/acme-corp").status == 204)
         #expect(try await host.admin(.GET, "/tenants/acme-corp").status == 404)

@@ -49,14 +49,14 @@ public struct SecretBox: Sendable {
     }
 
     /// Nonce, ciphertext and tag in one buffer.
-    func seal(_ plaintext: [UInt8]) throws -> [UInt8] {
+    public func seal(_ plaintext: [UInt8]) throws -> [UInt8] {
         guard let combined = try AES.GCM.seal(plaintext, using: key).combined else {
             throw KeyError(description: "AES-GCM produced no combined box")
         }
         return Array(combined)
     }
 
-    func open(_ sealed: [UInt8]) throws -> [UInt8] {
+    public func open(_ sealed: [UInt8]) throws -> [UInt8] {
         Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key))
     }
 
