@@ -142,6 +142,20 @@ if ProcessInfo.processInfo.environment["SWITCHBOARD_BENCHMARKS"] != nil {
         )
     )
     package.products.append(.executable(name: "switchboard-benchmarks", targets: ["SwitchboardBenchmarks"]))
+    // 10,000 tenants x 3 instances: resolve from memory, start-up time and resident memory.
+    package.targets.append(
+        .executableTarget(
+            name: "RegistryBenchmark",
+            dependencies: [
+                "SwitchboardHost", "SwitchboardStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RegistryBenchmark",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(
+        .executable(name: "switchboard-registry-benchmark", targets: ["RegistryBenchmark"]))
     // A Swift SDK plugin whose hooks do nothing: the subject of the SDK hook round-trip benchmark.
     package.targets.append(
         .target(
