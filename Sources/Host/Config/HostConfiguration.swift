@@ -26,6 +26,8 @@ public struct HostConfiguration: Sendable {
     /// Redact message bodies and phone numbers in logs (secrets are always redacted).
     public var redactLogs = true
     public var limits = RuntimeLimits()
+    /// When instances start; read by the runtime.
+    public var instanceStart: InstanceStartPolicy = .eager
     public var instances: [BootstrapInstance] = []
 
     public init() {}
@@ -37,8 +39,8 @@ public struct HostConfiguration: Sendable {
         public var description: String { "configuration: \(key): \(reason)" }
     }
 
-    /// Defaults, then the TOML file (when given), then the environment
-    /// (`SWITCHBOARD_ADMIN_TOKEN`, `SWITCHBOARD_PLUGIN_DIRS`, `SWITCHBOARD_PLUGINS`, `SWITCHBOARD_LOG_LEVEL`).
+    /// Defaults, then the TOML file (when given), then the `SWITCHBOARD_*` environment.
+    /// Command-line flags are the caller's to apply last.
     public static func load(file: String?, environment: [String: String]) throws -> HostConfiguration {
         var configuration = HostConfiguration()
         if let file {
@@ -49,22 +51,6 @@ public struct HostConfiguration: Sendable {
         }
         try configuration.apply(environment: environment)
         return configuration
-    }
-
-    mutating func apply(environment: [String: String]) throws {
-        if let token = environment["SWITCHBOARD_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
-        if let dirs = environment["SWITCHBOARD_PLUGIN_DIRS"], !dirs.isEmpty {
-            pluginDirectories = dirs.split(separator: ":").map(String.init)
-        }
-        if let names = environment["SWITCHBOARD_PLUGINS"], !names.isEmpty {
-            enabledPlugins = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        if let level = environment["SWITCHBOARD_LOG_LEVEL"] {
-            guard let parsed = Logger.Level(rawValue: level) else {
-                throw Invalid(key: "SWITCHBOARD_LOG_LEVEL", reason: "unknown level \"\(level)\"")
-            }
-            logLevel = parsed
-        }
     }
 
     /// The plugin directories to use, falling back to the executable's directory.
