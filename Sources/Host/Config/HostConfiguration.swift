@@ -4,7 +4,7 @@ import Logging
 /// Everything `switchboard serve` is configured with: a value built from defaults, the config
 /// file and the environment, then passed in. Nothing reads configuration globally.
 public struct HostConfiguration: Sendable {
-    /// An instance the config file asks for; created on start when missing.
+    /// An instance the configuration asks for; created on start when missing.
     public struct BootstrapInstance: Sendable, Hashable {
         public var tenant: String
         public var plugin: String
@@ -12,6 +12,10 @@ public struct HostConfiguration: Sendable {
         public var isDefault: Bool
         /// The settings as a JSON object text.
         public var settingsJSON: String
+        /// Also update an existing instance: its settings and secrets take these values (settings
+        /// not named here keep theirs) and it becomes the default when `isDefault` and no other
+        /// instance of the plugin is. The legacy environment's instance is refreshed on every start.
+        public var refresh = false
     }
 
     public var host = "127.0.0.1"
@@ -39,8 +43,10 @@ public struct HostConfiguration: Sendable {
         public var description: String { "configuration: \(key): \(reason)" }
     }
 
-    /// Defaults, then the TOML file (when given), then the `SWITCHBOARD_*` environment.
-    /// Command-line flags are the caller's to apply last.
+    /// Defaults, then the TOML file (when given), then the `SWITCHBOARD_*` environment; then the
+    /// legacy single-tenant variables (``LegacyEnvironment``, from the environment or a `.env`
+    /// file beside the config file) add a refreshed `default` Evolution instance. Command-line
+    /// flags are the caller's to apply last.
     public static func load(file: String?, environment: [String: String]) throws -> HostConfiguration {
         var configuration = HostConfiguration()
         if let file {
@@ -50,6 +56,9 @@ public struct HostConfiguration: Sendable {
             try configuration.apply(toml: text)
         }
         try configuration.apply(environment: environment)
+        if let legacy = try LegacyEnvironment.load(environment: environment, besideConfigFile: file) {
+            configuration.instances.append(try legacy.bootstrapInstance())
+        }
         return configuration
     }
 
