@@ -8,7 +8,7 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A multi-tenant messaging host that loads channel plugins as shared libraries.",
-        subcommands: [Serve.self, Plugins.self, SDK.self])
+        subcommands: [Serve.self, Plugins.self, SDK.self, ConfigCommand.self])
 }
 
 /// Options shared by the commands that build a host.

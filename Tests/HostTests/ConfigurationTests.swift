@@ -213,6 +213,44 @@ struct ConfigurationTests {
             }?.key == "instances[0].default")
     }
 
+    // MARK: - What `config check` prints
+
+    @Test("the effective configuration masks the admin token and secret-looking settings, and reads back")
+    func effectiveTOML() throws {
+        var configuration = HostConfiguration()
+        try configuration.apply(toml: Self.everyKeyTOML)
+        try configuration.apply(
+            toml: """
+                [[instances]]
+                tenant = "acme"
+                plugin = "evolution"
+                name = "wa"
+                settings = { evolution_url = "http://e", evolution_key = "k1", api_token = "k2", jwt_secret = "k3", smtp_password = "k4", nested = { x_key = "k5", n = 2, on = true } }
+                """)
+        configuration.dataDirectory = "/srv/\"odd\\dir\u{7F}\t\n"
+        let text = configuration.effectiveTOML()
+        for secret in ["admin-secret", "k1", "k2", "k3", "k4", "k5"] {
+            #expect(!text.contains("\"\(secret)\""), "\(secret) shown in:\n\(text)")
+        }
+        #expect(text.contains("token = \"********\""))
+        #expect(text.contains("evolution_url = \"http://e\"") && text.contains("n = 2") && text.contains("on = true"))
+        var again = HostConfiguration()
+        try again.apply(toml: text)
+        #expect(again.port == 9090 && again.instanceStart == .lazy && again.enabledPlugins == ["sms", "webchat"])
+        #expect(again.instances.first?.name == "wa")
+        #expect(again.dataDirectory == configuration.dataDirectory, "quotes, backslashes and control characters escaped")
+        #expect(HostConfiguration().effectiveTOML().contains("# token: not set"))
+    }
+
+    @Test func secretSettingNames() {
+        for name in ["evolution_key", "agent_api_key", "api_token", "webhook_jwt_secret", "password", "SMTP_PASSWORD"] {
+            #expect(HostConfiguration.isSecretSetting(name), "\(name)")
+        }
+        for name in ["evolution_url", "keyboard", "token_count", "default_agent"] {
+            #expect(!HostConfiguration.isSecretSetting(name), "\(name)")
+        }
+    }
+
     // MARK: - Documentation and the shipped file
 
     @Test func shippedConfigFileLoads() throws {
@@ -236,3 +274,70 @@ struct ConfigurationTests {
     }
 }
 
+/// `switchboard config check`, the built binary, with a clean environment.
+@Suite("switchboard config check")
+struct ConfigCheckCommandTests {
+    static let masterKey = Data(repeating: 7, count: 32).base64EncodedString()
+
+    /// Run `switchboard config check` with only `environment` set.
+    static func check(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try await Fixtures.run(
+            "/usr/bin/env", ["-i"] + assignments + [Fixtures.binDir + "/switchboard", "config", "check"] + arguments)
+    }
+
+    @Test("prints the effective configuration with every secret masked, flags over environment over file")
+    func masked() async throws {
+        let directory = try Fixtures.temporaryDirectory("config-check")
+        try """
+        [server]
+        port = 9001
+        [storage]
+        data_dir = "/from/file"
+        [[instances]]
+        tenant = "acme"
+        plugin = "sms"
+        name = "desk"
+        settings = { front_desk_number = "+15550000000", provider_api_key = "file-secret-1", db_password = "file-secret-2" }
+        """.write(toFile: directory + "/switchboard.toml", atomically: true, encoding: .utf8)
+        try """
+        # the old router's settings
+        export EVOLUTION_URL="http://evolution.local:8080"
+        EVOLUTION_API_KEY='dotenv-secret-3'
+        AGENT_API_KEY=dotenv-secret-4  # inline comment
+        AGENT_TIMEOUT=45
+        """.write(toFile: directory + "/.env", atomically: true, encoding: .utf8)
+        let (status, output) = try await Self.check(
+            ["--config", directory + "/switchboard.toml", "--data-dir", "/from/flag"],
+            environment: [
+                "SWITCHBOARD_ADMIN_TOKEN": "env-secret-5", "SWITCHBOARD_MASTER_KEY": Self.masterKey,
+                "SWITCHBOARD_SERVER_PORT": "9002", "SWITCHBOARD_STORAGE_DATA_DIR": "/from/environment",
+            ])
+        #expect(status == 0, "\(output)")
+        for secret in ["file-secret-1", "file-secret-2", "dotenv-secret-3", "dotenv-secret-4", "env-secret-5"] {
+            #expect(!output.contains(secret), "\(secret) shown")
+        }
+        #expect(!output.contains(Self.masterKey))
+        #expect(output.contains("port = 9002"), "the environment wins over the file")
+        #expect(output.contains("data_dir = \"/from/flag\""), "the flag wins over the environment")
+        #expect(output.contains("token = \"********\""))
+        #expect(output.contains("SWITCHBOARD_MASTER_KEY = \"********\""))
+        #expect(output.contains("provider_api_key = \"********\"") && output.contains("db_password = \"********\""))
+        #expect(output.contains("front_desk_number = \"+15550000000\""))
+        #expect(output.contains("evolution_key = \"********\"") && output.contains("agent_api_key = \"********\""))
+        #expect(
+            output.contains("evolution_url = \"http://evolution.local:8080\"") && output.contains("agent_timeout = 45"))
+    }
+
+    @Test("a bad value exits 1 naming the variable; a bad master key too")
+    func badValue() async throws {
+        let (status, output) = try await Self.check(
+            [], environment: ["SWITCHBOARD_PLUGINS_INSTANCE_START": "sometimes"])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("SWITCHBOARD_PLUGINS_INSTANCE_START") && output.contains("eager, lazy"), "\(output)")
+        #expect(!output.contains("[server]"), "nothing printed on failure")
+        let (keyStatus, keyOutput) = try await Self.check(
+            ["--data-dir", "/nonexistent"], environment: ["SWITCHBOARD_MASTER_KEY": "short"])
+        #expect(keyStatus == 1 && keyOutput.contains("SWITCHBOARD_MASTER_KEY must be 32 bytes"), "\(keyOutput)")
+    }
+}
