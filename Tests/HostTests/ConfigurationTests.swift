@@ -253,6 +253,20 @@ struct ConfigurationTests {
 
     // MARK: - Documentation and the shipped file
 
+    @Test("docs/configuration.md names every key, its variable and its older name")
+    func documented() throws {
+        let docs = try String(contentsOfFile: Fixtures.repoRoot + "/docs/configuration.md", encoding: .utf8)
+        for key in HostConfiguration.keys {
+            #expect(docs.contains("`\(key.name)`"), "\(key.path)")
+            for variable in [key.environmentVariable] + key.aliases {
+                #expect(docs.contains("`\(variable)`"), "\(variable)")
+            }
+        }
+        for variable in ["SWITCHBOARD_MASTER_KEY"] + LegacyEnvironment.mapping.map(\.variable) {
+            #expect(docs.contains("`\(variable)`"), "\(variable)")
+        }
+    }
+
     @Test func shippedConfigFileLoads() throws {
         let configuration = try HostConfiguration.load(
             file: Fixtures.repoRoot + "/config/switchboard.toml", environment: [:])
