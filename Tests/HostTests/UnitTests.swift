@@ -6,7 +6,7 @@ import Testing
 
 @testable import SwitchboardHost
 
-/// Logic with no I/O: routing, redaction, configuration, response slots, token comparison.
+/// Logic with no I/O: routing, redaction, response slots, token comparison.
 @Suite("Route table")
 struct RouteTableTests {
     static let manifest = PluginManifest(
@@ -122,55 +122,6 @@ struct RecordingHandler: LogHandler {
     }
     func log(event: LogEvent) {
         lines.withLock { $0.append("\(event.message) \(event.metadata ?? [:])") }
-    }
-}
-
-@Suite("Configuration")
-struct ConfigurationTests {
-    @Test func parsesFileAndEnvironment() throws {
-        var configuration = HostConfiguration()
-        try configuration.apply(
-            toml: """
-                [server]
-                port = 9090
-                [plugins]
-                enabled = ["sms"]
-                threads_per_plugin = 4
-                [logging]
-                redact = false
-                [[instances]]
-                tenant = "acme"
-                plugin = "sms"
-                name = "desk"
-                default = true
-                settings = { front_desk_number = "+15550000000", nested = { a = 1 } }
-                """)
-        try configuration.apply(environment: ["SWITCHBOARD_ADMIN_TOKEN": "t", "SWITCHBOARD_PLUGINS": "sms, webchat"])
-        #expect(configuration.port == 9090)
-        #expect(configuration.enabledPlugins == ["sms", "webchat"])
-        #expect(configuration.limits.threadsPerPlugin == 4)
-        #expect(configuration.redactLogs == false)
-        #expect(configuration.adminToken == "t")
-        #expect(configuration.instances.first?.isDefault == true)
-        #expect(
-            configuration.instances.first?.settingsJSON == #"{"front_desk_number":"+15550000000","nested":{"a":1}}"#)
-    }
-
-    @Test func namesTheBadKey() {
-        var configuration = HostConfiguration()
-        #expect(throws: HostConfiguration.Invalid.self) { try configuration.apply(toml: "[server]\nport = \"x\"") }
-        do {
-            try configuration.apply(toml: "[plugins]\nenabeld = []")
-            Issue.record("accepted a typo")
-        } catch let error as HostConfiguration.Invalid {
-            #expect(error.key == "plugins.enabeld")
-        } catch {
-            Issue.record("\(error)")
-        }
-    }
-
-    @Test func defaultPluginDirectoryIsTheExecutables() {
-        #expect(HostConfiguration().resolvedPluginDirectories(executableDirectory: "/opt/sb/bin") == ["/opt/sb/bin"])
     }
 }
 

@@ -4,7 +4,7 @@ import Logging
 /// Everything `switchboard serve` is configured with: a value built from defaults, the config
 /// file and the environment, then passed in. Nothing reads configuration globally.
 public struct HostConfiguration: Sendable {
-    /// An instance the config file asks for; created on start when missing.
+    /// An instance the configuration asks for; created on start when missing.
     public struct BootstrapInstance: Sendable, Hashable {
         public var tenant: String
         public var plugin: String
@@ -12,6 +12,10 @@ public struct HostConfiguration: Sendable {
         public var isDefault: Bool
         /// The settings as a JSON object text.
         public var settingsJSON: String
+        /// Also update an existing instance: its settings and secrets take these values (settings
+        /// not named here keep theirs) and it becomes the default when `isDefault` and no other
+        /// instance of the plugin is. The legacy environment's instance is refreshed on every start.
+        public var refresh = false
     }
 
     public var host = "127.0.0.1"
@@ -26,6 +30,8 @@ public struct HostConfiguration: Sendable {
     /// Redact message bodies and phone numbers in logs (secrets are always redacted).
     public var redactLogs = true
     public var limits = RuntimeLimits()
+    /// When instances start; read by the runtime.
+    public var instanceStart: InstanceStartPolicy = .eager
     public var instances: [BootstrapInstance] = []
 
     public init() {}
@@ -37,8 +43,10 @@ public struct HostConfiguration: Sendable {
         public var description: String { "configuration: \(key): \(reason)" }
     }
 
-    /// Defaults, then the TOML file (when given), then the environment
-    /// (`SWITCHBOARD_ADMIN_TOKEN`, `SWITCHBOARD_PLUGIN_DIRS`, `SWITCHBOARD_PLUGINS`, `SWITCHBOARD_LOG_LEVEL`).
+    /// Defaults, then the TOML file (when given), then the `SWITCHBOARD_*` environment; then the
+    /// legacy single-tenant variables (``LegacyEnvironment``, from the environment or a `.env`
+    /// file beside the config file) add a refreshed `default` Evolution instance. Command-line
+    /// flags are the caller's to apply last.
     public static func load(file: String?, environment: [String: String]) throws -> HostConfiguration {
         var configuration = HostConfiguration()
         if let file {
@@ -48,23 +56,10 @@ public struct HostConfiguration: Sendable {
             try configuration.apply(toml: text)
         }
         try configuration.apply(environment: environment)
+        if let legacy = try LegacyEnvironment.load(environment: environment, besideConfigFile: file) {
+            configuration.instances.append(try legacy.bootstrapInstance())
+        }
         return configuration
-    }
-
-    mutating func apply(environment: [String: String]) throws {
-        if let token = environment["SWITCHBOARD_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
-        if let dirs = environment["SWITCHBOARD_PLUGIN_DIRS"], !dirs.isEmpty {
-            pluginDirectories = dirs.split(separator: ":").map(String.init)
-        }
-        if let names = environment["SWITCHBOARD_PLUGINS"], !names.isEmpty {
-            enabledPlugins = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        if let level = environment["SWITCHBOARD_LOG_LEVEL"] {
-            guard let parsed = Logger.Level(rawValue: level) else {
-                throw Invalid(key: "SWITCHBOARD_LOG_LEVEL", reason: "unknown level \"\(level)\"")
-            }
-            logLevel = parsed
-        }
     }
 
     /// The plugin directories to use, falling back to the executable's directory.

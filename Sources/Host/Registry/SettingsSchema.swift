@@ -96,7 +96,7 @@ struct SettingsSchema: Sendable {
         return value as? [String]
     }
 
-    private static func isBool(_ value: Any) -> Bool {
+    static func isBool(_ value: Any) -> Bool {
         guard let number = value as? NSNumber else { return false }
         return String(cString: number.objCType) == "c" || type(of: value) == Bool.self
     }

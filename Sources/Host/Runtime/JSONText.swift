@@ -1,6 +1,7 @@
 /// Minimal JSON text helpers for the hot paths that build small documents by hand.
 enum JSONText {
-    /// A JSON string literal for `string`, with quotes, backslashes and control characters escaped.
+    /// A JSON string literal for `string`, with quotes, backslashes and control characters (DEL
+    /// included) escaped; also a valid TOML basic string.
     static func quote(_ string: String) -> String {
         var out = "\""
         out.reserveCapacity(string.utf8.count + 2)
@@ -11,7 +12,7 @@ enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

@@ -30,7 +30,8 @@ public final class HostServer: Sendable {
         runtime = PluginRuntime(
             configuration: PluginRuntimeConfiguration(
                 directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
-                enabled: configuration.enabledPlugins, limits: configuration.limits),
+                enabled: configuration.enabledPlugins, limits: configuration.limits,
+                lazyStart: configuration.instanceStart == .lazy),
             database: database, storage: storage, httpClient: httpClient, metrics: HostMetrics(),
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             secretBox: try SecretBox.load(
@@ -104,39 +105,16 @@ public final class HostServer: Sendable {
         try? await httpClient.shutdown()
     }
 
+    /// Create the configuration's instances that are missing and refresh those marked `refresh`;
+    /// start what changed. A refused entry is reported; the host keeps serving the rest.
     private func ensureBootstrapInstances() async throws {
-        let database = runtime.database
         for wanted in configuration.instances {
-            let tenant =
-                try database.tenant(slug: wanted.tenant)
-                ?? database.createTenant(slug: wanted.tenant, name: wanted.tenant)
-            if let manifest = runtime.manifest(of: wanted.plugin),
-                let violation = SettingsSchema(json: manifest.settingsSchema).validate(
-                    settingsJSON: wanted.settingsJSON)
-            {
+            do {
+                for id in try applyBootstrapInstance(wanted) { try await runtime.instanceChanged(id: id) }
+            } catch {
                 logger.error(
-                    "instance in configuration has invalid settings; skipped",
-                    metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)", "error": "\(violation)"])
-                continue
-            }
-            if try database.instance(plugin: wanted.plugin, name: wanted.name) == nil {
-                let (plain, secrets) = SecretSettings.split(
-                    SecretSettings.object(wanted.settingsJSON), secretNames: runtime.secretNames(plugin: wanted.plugin),
-                    stored: [:])
-                let record = try database.createInstance(
-                    tenantId: tenant.id, plugin: wanted.plugin, name: wanted.name, isDefault: wanted.isDefault,
-                    enabled: true, settings: SecretSettings.json(plain), secrets: try runtime.sealSecrets(secrets))
-                logger.info(
-                    "created instance from configuration",
-                    metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)"])
-                do {
-                    try await runtime.instanceChanged(id: record.id)
-                } catch {
-                    // A refused [[instances]] entry is reported; the host keeps serving the rest.
-                    logger.error(
-                        "instance from configuration refused to start",
-                        metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)", "error": "\(error)"])
-                }
+                    "instance from configuration refused to start",
+                    metadata: ["plugin": "\(wanted.plugin)", "instance": "\(wanted.name)", "error": "\(error)"])
             }
         }
     }
