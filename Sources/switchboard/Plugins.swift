@@ -56,11 +56,26 @@ struct Plugins: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the running server's plugins.")
+        static let configuration = CommandConfiguration(
+            abstract: "List plugins: the running server's, or with no server, the files it would load.")
         @OptionGroup var serverOptions: ServerOptions
+        @OptionGroup var host: HostOptions
 
         func run() async throws {
-            let (status, body) = try await serverOptions.call(.GET, "/admin/v1/plugins")
+            let answer = try? await serverOptions.call(.GET, "/admin/v1/plugins")
+            guard let (status, body) = answer else {
+                // No server: describe the plugin files without starting them.
+                let configuration = try host.configuration()
+                let catalog = FilePluginCatalog(
+                    directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory()),
+                    enabled: configuration.enabledPlugins, logger: makeLogger(level: .critical, redact: true))
+                print("server at \(serverOptions.server) not reachable (or no admin token); plugin files found:")
+                for manifest in catalog.manifests.values.sorted(by: { $0.name < $1.name }) {
+                    print("\(manifest.name)  found  \(manifest.version)  abi \(manifest.abiMajor).\(manifest.abiMinor)")
+                }
+                for failure in catalog.failures { print("\(failure.file)  refused  \(failure.description)") }
+                return
+            }
             guard status == 200, let plugins = (body as? [String: Any])?["plugins"] as? [[String: Any]] else {
                 throw ValidationError("server answered HTTP \(status)")
             }

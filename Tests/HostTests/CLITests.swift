@@ -92,6 +92,11 @@ struct CLITests {
         let shown = Self.json(try await Self.cli(data, "tenants", "show", "globex", "--json").output)
         #expect((shown["assistant"] as? [String: Any])?["assistant_name"] as? String == "Bruno")
 
+        let plugins = try await Fixtures.run(
+            Self.binary, ["plugins", "list", "--server", "http://127.0.0.1:1", "--token", "none"])
+        #expect(plugins.0 == 0)
+        #expect(["evolution", "sms", "webchat"].allSatisfy { plugins.1.contains("\($0)  found") }, "\(plugins.1)")
+
         let migrate = try await Self.cli(data, "migrate")
         #expect(migrate.output.contains("up to date"), "\(migrate.output)")
     }
