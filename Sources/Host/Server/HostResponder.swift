@@ -17,12 +17,14 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
             response = try await route(request, context: context)
         } catch let problem as Problem {
             response = problem.response
-        } catch let error as HTTPError {
+        } catch {
+            // Anything else is the host's own failure: logged, and answered in the same shape.
+            context.logger.error(
+                "request failed",
+                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
             response =
-                Problem(
-                    status: Int(error.status.code), title: error.status.reasonPhrase,
-                    detail: error.body ?? error.status.reasonPhrase
-                ).response
+                Problem(status: 500, title: "Internal Server Error", detail: "the host could not answer; see its log")
+                .response
         }
         let elapsed = ContinuousClock.now - started
         let labels = [("method", request.method.rawValue), ("status", "\(response.status.code)")]
