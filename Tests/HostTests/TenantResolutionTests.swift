@@ -128,10 +128,7 @@ struct TenantResolutionTests {
     )
     func pluginBodyAfterResolution() async throws {
         try await RouterHost.run(
-            label: "resolve-body",
-            prepare: { dir in
-                try await Fixtures.compileEcho(into: dir)
-            },
+            label: "resolve-body", prepare: { try await Fixtures.compileEcho(into: $0) },
             configure: { $0.limits.maxRequestBody = 1024 }
         ) { host in
             try await host.createInstance(tenant: "acme", plugin: "echo", name: "e")
