@@ -9,7 +9,7 @@ import Testing
 struct RuntimeBehaviourTests {
     static func echoHost(_ label: String) async throws -> LiveHost {
         try await LiveHost.start(label: label, enabled: nil) { dir in
-            try await Fixtures.compile(source: Fixtures.repoRoot + "/examples/c-echo/echo.c", to: dir + "/libecho.so")
+            try await Fixtures.compileEcho(into: dir)
             try await Fixtures.compileFixture("slow", into: dir)
         }
     }

@@ -16,6 +16,11 @@ struct AdminAPI {
         admin.get("openapi.json") { _, _ in OpenAPIDocument.response() }
         admin.get("plugins") { _, _ in JSONResponse.encode(["plugins": runtime.plugins()]) }
         admin.post("plugins/load") { request, context in try await loadPlugin(request, context) }
+        registerTenants(on: admin)
+        registerInstances(on: admin)
+    }
+
+    private func registerTenants(on admin: RouterGroup<HostRequestContext>) {
         admin.get("tenants") { request, _ in
             let page = try Page(request).slice(try service.tenants(), id: \.id)
             return JSONResponse.make([
@@ -28,8 +33,10 @@ struct AdminAPI {
             let tenant = try service.createTenant(slug: try body.string("slug"), name: try body.optionalString("name"))
             return JSONResponse.make(AdminAPIJSON.tenant(tenant), status: 201)
         }
-        admin.get("tenants/:tenant") { _, context in JSONResponse.make(AdminAPIJSON.tenant(try service.tenant(context.tenant))) }
-        admin.patch("tenants/:tenant") { request, context in
+        // Everything under a tenant looks the tenant up before reading the request.
+        let tenant = admin.group("tenants/:tenant").add(middleware: LookUpFirst { _ = try service.tenant($0.tenant) })
+        tenant.get { _, context in JSONResponse.make(AdminAPIJSON.tenant(try service.tenant(context.tenant))) }
+        tenant.patch { request, context in
             let body = try await JSONBody(request)
             try body.rejectUnknown(["slug", "name", "status"])
             let tenant = try await service.updateTenant(
@@ -37,11 +44,11 @@ struct AdminAPI {
                 status: try body.optionalString("status"))
             return JSONResponse.make(AdminAPIJSON.tenant(tenant))
         }
-        admin.delete("tenants/:tenant") { _, context in
+        tenant.delete { _, context in
             try await service.deleteTenant(context.tenant)
             return Response(status: .noContent)
         }
-        admin.post("tenants/:tenant/api-keys") { request, context in
+        tenant.post("api-keys") { request, context in
             let body = try await JSONBody(request)
             try body.rejectUnknown(["scope", "instance"])
             let created = try service.createAPIKey(
@@ -50,13 +57,16 @@ struct AdminAPI {
             object["key"] = created.key
             return JSONResponse.make(object, status: 201)
         }
-        admin.get("tenants/:tenant/api-keys") { _, context in
+        tenant.get("api-keys") { _, context in
             JSONResponse.make(["items": try service.apiKeys(tenant: context.tenant).map(AdminAPIJSON.apiKey)])
         }
-        admin.delete("tenants/:tenant/api-keys/:id") { _, context in
-            try service.revokeAPIKey(tenant: context.tenant, id: context.parameters.get("id") ?? "")
+        tenant.delete("api-keys/:id") { _, context in
+            try service.revokeAPIKey(tenant: context.tenant, id: context.id)
             return Response(status: .noContent)
         }
+    }
+
+    private func registerInstances(on admin: RouterGroup<HostRequestContext>) {
         admin.get("instances") { request, _ in
             let query = request.uri.queryParameters
             let all = try service.instances(tenant: query.get("tenant"), plugin: query.get("plugin"))
@@ -75,8 +85,10 @@ struct AdminAPI {
             input.settingsJSON = try body.objectJSON("settings")
             return JSONResponse.make(instanceJSON(try await service.createInstance(input)), status: 201)
         }
-        admin.get("instances/:id") { _, context in JSONResponse.make(instanceJSON(try service.instance(context.id))) }
-        admin.patch("instances/:id") { request, context in
+        // Everything under an instance looks the instance up before reading the request.
+        let instance = admin.group("instances/:id").add(middleware: LookUpFirst { _ = try service.instance($0.id) })
+        instance.get { _, context in JSONResponse.make(instanceJSON(try service.instance(context.id))) }
+        instance.patch { request, context in
             let body = try await JSONBody(request)
             try body.rejectUnknown(["settings", "enabled", "is_default"])
             let changes = AdminService.InstanceChanges(
@@ -84,20 +96,20 @@ struct AdminAPI {
                 enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
             return JSONResponse.make(instanceJSON(try await service.updateInstance(context.id, changes)))
         }
-        admin.delete("instances/:id") { _, context in
+        instance.delete { _, context in
             try await service.deleteInstance(context.id)
             return Response(status: .noContent)
         }
-        admin.post("instances/:id/reload") { _, context in
+        instance.post("reload") { _, context in
             JSONResponse.make(instanceJSON(try await service.reloadInstance(context.id)))
         }
-        admin.get("instances/:id/messages") { request, context in
+        instance.get("messages") { request, context in
             let record = try service.instance(context.id)
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
             let messages = try database.inboundMessages(instanceId: record.id, limit: min(max(limit, 1), 1000))
             return JSONResponse.make(["messages": messages.map(AdminAPIJSON.message)])
         }
-        admin.post("instances/:id/send") { request, context in
+        instance.post("send") { request, context in
             let record = try service.instance(context.id)
             let body = try await request.body.collect(upTo: 1 << 20)
             do {
@@ -132,5 +144,19 @@ struct AdminAPI {
         var object = AdminAPIJSON.instance(record, secrets: service.secrets)
         object["running"] = runtime.runningInstance(id: record.id) != nil
         return object
+    }
+}
+
+/// Looks up what the path names (a tenant, an instance) before the handler reads anything
+/// else, so an unknown one is a 404 whatever the body or the query.
+struct LookUpFirst: RouterMiddleware {
+    typealias Context = HostRequestContext
+    let lookUp: @Sendable (HostRequestContext) throws -> Void
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        try lookUp(context)
+        return try await next(request, context)
     }
 }

@@ -35,8 +35,19 @@ enum DispatchOutcome: Sendable {
 }
 
 extension PluginRuntime {
-    /// Route a request to a plugin instance and run its on_http_request on the plugin's threads.
+    /// Route a request whose body is in hand to a plugin instance.
     func dispatch(_ request: PluginRequest) async -> DispatchOutcome {
+        await dispatch(request) { request.body }
+    }
+
+    /// Route a request to a plugin instance and run its on_http_request on the plugin's threads.
+    /// The instance is resolved first; `body` is read only when a running instance takes the
+    /// request, so a request for an unknown instance never costs a body read.
+    func dispatch<Failure: Error>(_ head: PluginRequest, body: () async throws(Failure) -> [UInt8])
+        async throws(Failure) -> DispatchOutcome
+    {
+        var request = head
+        var bodyRead = false
         var attempts = 0
         while true {
             attempts += 1
@@ -61,6 +72,10 @@ extension PluginRuntime {
                         continue
                     }
                     return .instanceNotFound(plugin: match.plugin, instance: name ?? "(default)")
+                }
+                if !bodyRead {
+                    request.body = try await body()
+                    bodyRead = true
                 }
                 // A retiring instance refuses new work: resolve again to reach its replacement.
                 guard instance.enter() else {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -18,7 +19,13 @@ public struct HostRequestContext: RequestContext {
 
 extension HostRequestContext {
     /// The `{tenant}` path parameter (an id or a slug).
-    var tenant: String { parameters.get("tenant") ?? "" }
-    /// The `{id}` path parameter.
-    var id: String { parameters.get("id") ?? "" }
+    var tenant: String { pathParameter("tenant") }
+    /// The `{id}` path parameter (for an instance also `plugin%2Fname`, decoded to `plugin/name`).
+    var id: String { pathParameter("id") }
+
+    /// A path parameter percent-decoded (the router hands them over as sent); "" when absent.
+    private func pathParameter(_ name: String) -> String {
+        guard let raw = parameters.get(name) else { return "" }
+        return raw.removingPercentEncoding ?? raw
+    }
 }

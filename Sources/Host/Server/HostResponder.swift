@@ -17,12 +17,14 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
             response = try await route(request, context: context)
         } catch let problem as Problem {
             response = problem.response
-        } catch let error as HTTPError {
+        } catch {
+            // Anything else is the host's own failure: logged, and answered in the same shape.
+            context.logger.error(
+                "request failed",
+                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
             response =
-                Problem(
-                    status: Int(error.status.code), title: error.status.reasonPhrase,
-                    detail: error.body ?? error.status.reasonPhrase
-                ).response
+                Problem(status: 500, title: "Internal Server Error", detail: "the host could not answer; see its log")
+                .response
         }
         let elapsed = ContinuousClock.now - started
         let labels = [("method", request.method.rawValue), ("status", "\(response.status.code)")]
@@ -39,20 +41,22 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
         if RouteTable.isReservedHostPath(path) {
             return try await hostRoutes.respond(to: request, context: context)
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limits.maxRequestBody)
-        } catch {
-            throw Problem(
-                status: 413, title: "Content Too Large",
-                detail: "request body larger than \(limits.maxRequestBody) bytes")
-        }
-        let pluginRequest = PluginRequest(
+        let head = PluginRequest(
             method: request.method.rawValue, path: path, query: request.uri.query ?? "",
             remoteAddress: context.remoteAddress,
-            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) },
-            body: Array(body.readableBytesView))
-        switch await runtime.dispatch(pluginRequest) {
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) })
+        // The instance is resolved before the body is read: an unknown instance or a suspended
+        // tenant answers at once, whatever the body.
+        let outcome = try await runtime.dispatch(head) { [limits] () async throws(Problem) -> [UInt8] in
+            do {
+                return Array(try await request.body.collect(upTo: limits.maxRequestBody).readableBytesView)
+            } catch {
+                throw Problem(
+                    status: 413, title: "Content Too Large",
+                    detail: "request body larger than \(limits.maxRequestBody) bytes")
+            }
+        }
+        switch outcome {
         case .noRoute:
             return try await hostRoutes.respond(to: request, context: context)
         case .methodNotAllowed(let allowed):

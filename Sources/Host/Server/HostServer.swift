@@ -54,7 +54,21 @@ public final class HostServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
+        let responder = HostResponder(
+            runtime: runtime, hostRoutes: hostRouter().buildResponder(), limits: configuration.limits)
+        return Application(
+            responder: responder,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// The host's own routes: health, readiness, metrics, the admin API and the tenant API.
+    /// Every error they send, the router's own 404 included, is a problem document.
+    func hostRouter() -> Router<HostRequestContext> {
         let router = Router(context: HostRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
         router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("readyz") { [ready, runtime] _, _ in
             guard ready.isSet else { return JSONResponse.make(["status": "starting"], status: 503) }
@@ -72,14 +86,7 @@ public final class HostServer: Sendable {
         AdminAPI(service: admin, runtime: runtime, logger: logger).register(
             on: router, token: configuration.adminToken)
         TenantAPI(service: admin).register(on: router)
-        let responder = HostResponder(
-            runtime: runtime, hostRoutes: router.buildResponder(), limits: configuration.limits)
-        return Application(
-            responder: responder,
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
-            onServerRunning: onServerRunning,
-            logger: logger)
+        return router
     }
 
     /// Serve until SIGTERM or SIGINT: then stop accepting, finish in-flight requests, stop

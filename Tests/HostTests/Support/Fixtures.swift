@@ -41,6 +41,12 @@ enum Fixtures {
         return output
     }
 
+    /// Compile the C echo example (`examples/c-echo`) into a plugin directory as `libecho.so`.
+    @discardableResult
+    static func compileEcho(into directory: String) async throws -> String {
+        try await compile(source: repoRoot + "/examples/c-echo/echo.c", to: directory + "/libecho.so")
+    }
+
     /// Compile a fixture from Tests/Fixtures/plugins.
     @discardableResult
     static func compileFixture(

@@ -8,7 +8,7 @@ import Synchronization
 
 /// A real host on a loopback port with its own data directory: real SQLite files, real
 /// dlopen, real HTTP. Stopped with `stop()` (graceful, like SIGTERM).
-final class LiveHost: Sendable {
+final class LiveHost: HostClient {
     static let adminToken = "test-admin-token-0123456789"
 
     let server: HostServer
@@ -34,20 +34,8 @@ final class LiveHost: Sendable {
         prepare: (String) async throws -> Void = { _ in },
         configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> LiveHost {
-        let dataDirectory = try Fixtures.temporaryDirectory("\(label)-data")
-        let pluginDirectory = try Fixtures.temporaryDirectory("\(label)-plugins")
-        try await prepare(pluginDirectory)
-        var configuration = HostConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = dataDirectory
-        configuration.pluginDirectories = [Fixtures.binDir, pluginDirectory]
-        configuration.enabledPlugins = enabled
-        configuration.adminToken = adminToken
-        configuration.limits.drainTimeout = .seconds(5)
-        configure(&configuration)
-        var logger = Logger(label: "test.\(label)")
-        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? .debug : .critical
-        let server = try HostServer(configuration: configuration, executableDirectory: Fixtures.binDir, logger: logger)
+        let (server, dataDirectory, pluginDirectory) = try await makeServer(
+            label: label, enabled: enabled, prepare: prepare, configure: configure)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let task = Task {
             try await server.run { channel in
@@ -62,6 +50,29 @@ final class LiveHost: Sendable {
             throw Fixtures.CompileError(description: "server did not start")
         }
         return LiveHost(server: server, port: port, data: dataDirectory, plugins: pluginDirectory, task: task)
+    }
+
+    /// A host server as the tests configure it, with data and plugin directories of its own:
+    /// nothing loaded, nothing listening yet.
+    static func makeServer(
+        label: String, enabled: [String]? = nil, prepare: (String) async throws -> Void = { _ in },
+        configure: (inout HostConfiguration) -> Void = { _ in }
+    ) async throws -> (server: HostServer, dataDirectory: String, pluginDirectory: String) {
+        let dataDirectory = try Fixtures.temporaryDirectory("\(label)-data")
+        let pluginDirectory = try Fixtures.temporaryDirectory("\(label)-plugins")
+        try await prepare(pluginDirectory)
+        var configuration = HostConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = dataDirectory
+        configuration.pluginDirectories = [Fixtures.binDir, pluginDirectory]
+        configuration.enabledPlugins = enabled
+        configuration.adminToken = adminToken
+        configuration.limits.drainTimeout = .seconds(5)
+        configure(&configuration)
+        var logger = Logger(label: "test.\(label)")
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? .debug : .critical
+        let server = try HostServer(configuration: configuration, executableDirectory: Fixtures.binDir, logger: logger)
+        return (server, dataDirectory, pluginDirectory)
     }
 
     private init(server: HostServer, port: Int, data: String, plugins: String, task: Task<Void, any Error>) {
@@ -90,12 +101,34 @@ final class LiveHost: Sendable {
             body: Array(bytes.readableBytesView))
     }
 
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws -> Reply {
+        try await request(method, path, body: body, headers: headers)
+    }
+
+    /// Graceful stop, as on SIGTERM.
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: pluginDirectory)
+    }
+}
+
+/// What the tests send requests through: a ``LiveHost`` over loopback or a ``RouterHost``
+/// with no socket.
+protocol HostClient: Sendable {
+    /// One request with the body and headers as given.
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws
+        -> LiveHost.Reply
+}
+
+extension HostClient {
     /// An admin API call with the bearer token and a JSON body.
-    func admin(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil) async throws -> Reply {
+    func admin(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil) async throws -> LiveHost.Reply {
         let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
-        return try await request(
+        return try await send(
             method, "/admin/v1" + path, body: body,
-            headers: [("Authorization", "Bearer \(Self.adminToken)"), ("Content-Type", "application/json")])
+            headers: [("Authorization", "Bearer \(LiveHost.adminToken)"), ("Content-Type", "application/json")])
     }
 
     /// Create a tenant and an instance of a plugin; returns the instance id.
@@ -115,13 +148,5 @@ final class LiveHost: Sendable {
             throw Fixtures.CompileError(description: "instance: \(reply.status) \(reply.text)")
         }
         return id
-    }
-
-    /// Graceful stop, as on SIGTERM.
-    func stop() async {
-        task.cancel()
-        _ = try? await task.value
-        try? FileManager.default.removeItem(atPath: dataDirectory)
-        try? FileManager.default.removeItem(atPath: pluginDirectory)
     }
 }

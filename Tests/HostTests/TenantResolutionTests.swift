@@ -1,0 +1,188 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import SwitchboardHost
+
+/// Tenant resolution first: what a path names (a tenant, an instance, an API key, a plugin
+/// instance) and the tenant API's key are resolved before anything else about the request is
+/// read; an unknown one answers a JSON problem (404, or 401 for a key) whatever the body.
+@Suite("Tenant resolution first")
+struct TenantResolutionTests {
+    let contract: OpenAPIContract
+
+    init() throws {
+        contract = try OpenAPIContract()
+    }
+
+    /// Bodies that are refused once read: malformed (400), an unknown field (422), too large (413).
+    static let refusedBodies: [[UInt8]] = [
+        Array("{".utf8), Array(#"{"bogus": true}"#.utf8), Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 10),
+    ]
+
+    /// Concrete paths for a documented path, each naming one unknown thing: an unknown tenant;
+    /// an unknown instance by id and by plugin/name; an unknown API key of a known tenant
+    /// (`acme`) and of an unknown one.
+    static func unknownPaths(_ template: String) -> [String] {
+        if template.contains("{tenant}") && template.contains("{id}") {
+            return [("acme", "key_nope"), ("nope", "key_nope")].map {
+                template.replacing("{tenant}", with: $0.0).replacing("{id}", with: $0.1)
+            }
+        }
+        if template.contains("{tenant}") { return [template.replacing("{tenant}", with: "nope")] }
+        return ["ins_nope", "nope%2Fnope"].map { template.replacing("{id}", with: $0) }
+    }
+
+    @Test(
+        "every documented path naming an unknown tenant, instance or API key answers a 404 problem, whatever the body")
+    func unknownInPath() async throws {
+        try await RouterHost.run(label: "resolve-admin") { [contract] host in
+            #expect(try await host.admin(.POST, "/tenants", json: ["slug": "acme"]).status == 201)
+            var walked: Set<String> = []
+            for operation in contract.operations where operation.path.hasPrefix("/admin/v1/") {
+                guard operation.path.contains("{") else { continue }
+                let method = HTTPMethod(rawValue: operation.method)
+                let bodies: [[UInt8]?] = ["GET", "DELETE"].contains(operation.method) ? [nil] : Self.refusedBodies
+                for path in Self.unknownPaths(operation.path) {
+                    for body in bodies {
+                        let reply = try await host.send(
+                            method, path + "?limit=bogus&cursor=bogus", body: body,
+                            headers: [("Authorization", "Bearer \(LiveHost.adminToken)")])
+                        #expect(
+                            reply.status == 404,
+                            "\(operation.method) \(path) (\(body?.count ?? 0) bytes): \(reply.text)")
+                        #expect(reply.header("content-type") == "application/problem+json")
+                        #expect(contract.violation(reply, method, path) == nil)
+                    }
+                }
+                walked.insert(operation.description)
+            }
+            #expect(walked.count == 12, "\(walked.sorted())")
+        }
+    }
+
+    @Test("every tenant API operation without a valid tenant key answers a 401 problem")
+    func tenantAPIWithoutKey() async throws {
+        try await RouterHost.run(label: "resolve-tenant-api") { [contract] host in
+            let attempts: [[(String, String)]] = [
+                [], [("Authorization", "Bearer sb_tenant_nope")], [("X-Switchboard-Key", "sb_tenant_nope")],
+                [("Authorization", "Bearer \(LiveHost.adminToken)")], [("Authorization", "Basic c3dpdGNoOmJvYXJk")],
+                [("Authorization", "Bearer ")],
+            ]
+            let operations = contract.operations.filter { $0.path.hasPrefix("/api/v1/") }
+            #expect(operations.count == 2)
+            for operation in operations {
+                for headers in attempts {
+                    let method = HTTPMethod(rawValue: operation.method)
+                    let reply = try await host.send(method, operation.path, body: nil, headers: headers)
+                    #expect(reply.status == 401, "\(operation) with \(headers)")
+                    #expect(reply.header("content-type") == "application/problem+json")
+                    #expect(contract.violation(reply, method, operation.path) == nil)
+                }
+            }
+        }
+    }
+
+    @Test(
+        "every plugin route with an unknown instance, and every alias with no default instance, is a 404 problem; no hook runs"
+    )
+    func pluginRoutes() async throws {
+        try await RouterHost.run(
+            label: "resolve-plugins",
+            prepare: { dir in
+                try await Fixtures.compileEcho(into: dir)
+                try await Fixtures.compileFixture("probe", into: dir)
+            },
+            configure: { $0.limits.maxRequestBody = 1024 }
+        ) { [contract] host in
+            let plugins = try await host.admin(.GET, "/plugins").json["plugins"] as? [[String: Any]] ?? []
+            let loaded = plugins.filter { $0["state"] as? String == "loaded" }
+            #expect(Set(loaded.compactMap { $0["name"] as? String }).isSuperset(of: ["echo", "probe", "evolution"]))
+            // Every plugin has a running instance, none of them a default: routes are live, aliases have no taker.
+            for plugin in loaded.compactMap({ $0["name"] as? String }) {
+                try await host.createInstance(tenant: "acme", plugin: plugin, name: "live")
+            }
+            let before = try await Self.hookCalls(host)
+            #expect(!before.isEmpty, "instance starts are counted, so the series exist")
+            var aliases = 0
+            for route in loaded.flatMap({ $0["routes"] as? [String] ?? [] }) {
+                let (method, path, isAlias) = Self.request(for: route, instance: "no-such-instance")
+                aliases += isAlias ? 1 : 0
+                let body = method == .GET ? nil : [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
+                let reply = try await host.request(method, path, body: body)
+                #expect(reply.status == 404, "\(route) as \(method) \(path): \(reply.text)")
+                #expect(reply.header("content-type") == "application/problem+json", "\(route)")
+                let problem = ["$ref": "#/components/schemas/Problem"]
+                #expect(contract.schemas.firstViolation(of: problem, by: reply.json) == nil, "\(route)")
+            }
+            #expect(aliases >= 1, "evolution's alias was walked")
+            #expect(try await Self.hookCalls(host) == before, "no plugin hook ran")
+            // The check can see a hook run: a known instance's route counts one.
+            #expect(try await host.request(.GET, "/webhook/echo/live/health").status == 200)
+            #expect(try await Self.hookCalls(host) != before)
+        }
+    }
+
+    @Test(
+        "a plugin route resolves its instance before reading the body: 413 only for a running instance, 403 for a suspended tenant"
+    )
+    func pluginBodyAfterResolution() async throws {
+        try await RouterHost.run(
+            label: "resolve-body", prepare: { try await Fixtures.compileEcho(into: $0) },
+            configure: { $0.limits.maxRequestBody = 1024 }
+        ) { host in
+            try await host.createInstance(tenant: "acme", plugin: "echo", name: "e")
+            let large = [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
+            #expect(try await host.request(.POST, "/webhook/echo/nope/echo", body: large).status == 404)
+            let tooLarge = try await host.request(.POST, "/webhook/echo/e/echo", body: large)
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.header("content-type") == "application/problem+json")
+            #expect(try await host.request(.POST, "/webhook/echo/e/echo", body: Array("ok".utf8)).text == "ok")
+            #expect(try await host.admin(.PATCH, "/tenants/acme", json: ["status": "suspended"]).status == 200)
+            let suspended = try await host.request(.POST, "/webhook/echo/e/echo", body: large)
+            #expect(suspended.status == 403, "\(suspended.text)")
+            #expect(suspended.json["title"] as? String == "Tenant Suspended")
+        }
+    }
+
+    @Test("over real HTTP, a large body for an unknown instance is a 404 problem and the connection stays usable")
+    func liveUnknownInstance() async throws {
+        let host = try await LiveHost.start(
+            label: "resolve-live",
+            prepare: { dir in
+                try await Fixtures.compileEcho(into: dir)
+            },
+            configure: { $0.limits.maxRequestBody = 1024 })
+        defer { Task { await host.stop() } }
+        try await host.createInstance(tenant: "acme", plugin: "echo", name: "e")
+        let before = try await Self.hookCalls(host)
+        let reply = try await host.request(
+            .POST, "/webhook/echo/nope/echo", body: [UInt8](repeating: UInt8(ascii: "x"), count: 2 << 20))
+        #expect(reply.status == 404)
+        #expect(reply.header("content-type") == "application/problem+json")
+        #expect((reply.json["detail"] as? String ?? "").contains("nope"))
+        #expect(try await Self.hookCalls(host) == before)
+        #expect(try await host.request(.POST, "/webhook/echo/e/echo", body: Array("ping".utf8)).text == "ping")
+    }
+
+    // MARK: - Helpers
+
+    /// A request for a route as `GET /admin/v1/plugins` lists it (`POST /webhook/echo/{instance}/kv/{key}`,
+    /// `* /hook/*`): the instance named as given, other parameters and `*` filled in, `*` as a method GET.
+    static func request(for route: String, instance: String) -> (method: HTTPMethod, path: String, isAlias: Bool) {
+        let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+        let method = parts[0] == "*" ? HTTPMethod.GET : HTTPMethod(rawValue: parts[0])
+        let isAlias = !parts[1].contains("{instance}")
+        let path = parts[1].replacing("{instance}", with: instance).replacing(#/\{[^}]+\}/#, with: "x")
+            .replacing("*", with: "x")
+        return (method, path, isAlias)
+    }
+
+    /// The `switchboard_plugin_hook_calls_total` lines of /metrics.
+    static func hookCalls(_ host: some HostClient) async throws -> [String] {
+        let text = try await host.send(.GET, "/metrics", body: nil, headers: []).text
+        return text.split(separator: "\n").filter { $0.hasPrefix("switchboard_plugin_hook_calls_total") }.map(
+            String.init
+        ).sorted()
+    }
+}
