@@ -108,15 +108,16 @@ let server = try HostServer(configuration: configuration, executableDirectory: b
 try await server.start()
 
 // The same names in a shuffled order, so lookups do not walk memory in insertion order.
-var names: [(String, String)] = []
-for index in 0..<options.tenants { for (plugin, suffix) in plugins { names.append((plugin, "t\(index)-\(suffix)")) } }
-names.shuffle()
+let names: [(String, String)] = (0..<options.tenants).flatMap { index in
+    plugins.map { ($0.0, "t\(index)-\($0.1)") }
+}.shuffled()
 guard names.allSatisfy({ server.runtime.resolve(plugin: $0.0, instance: $0.1) != nil }) else {
     fail("a registry instance did not resolve")
 }
 // Baseline: a plain nested dictionary plugin → name → id, built from the same names.
-var plain: [String: [String: Int]] = [:]
-for (offset, (plugin, name)) in names.enumerated() { plain[plugin, default: [:]][name] = offset }
+let plain: [String: [String: Int]] = names.enumerated().reduce(into: [:]) { table, entry in
+    table[entry.element.0, default: [:]][entry.element.1] = entry.offset
+}
 
 let m = options.iterations
 func timeResolve() -> UInt64 {
