@@ -85,7 +85,7 @@ extension HostDatabase {
     }
 
     /// Deletes a tenant with everything the registry holds for it (instances, API keys,
-    /// received messages) in one transaction, and returns what was deleted.
+    /// conversations and messages) in one transaction, and returns what was deleted.
     /// Plugin storage files are not touched here; the caller removes them once the tenant's
     /// instances have stopped.
     /// - Throws: notFound when there is no such tenant.
@@ -97,36 +97,17 @@ extension HostDatabase {
             }
             let instances = try listInstances(tenantId: id)
             try connection.run("DELETE FROM api_keys WHERE tenant_id = ?1", [.text(id)])
-            try connection.run("DELETE FROM assistant_configs WHERE tenant_id = ?1", [.text(id)])
-            try connection.run("DELETE FROM inbound_messages WHERE tenant_id = ?1", [.text(id)])
+            for table in ["assistant_configs", "assistant_prompts", "knowledge_items"] {
+                try connection.run("DELETE FROM \(table) WHERE tenant_id = ?1", [.text(id)])
+            }
+            for table in ["outbox", "reply_jobs", "messages", "conversations", "contacts"] {
+                try connection.run("DELETE FROM \(table) WHERE tenant_id = ?1", [.text(id)])
+            }
             try connection.run("DELETE FROM channel_instances WHERE tenant_id = ?1", [.text(id)])
             try connection.run("DELETE FROM tenants WHERE id = ?1", [.text(id)])
             for instance in instances { try recordChange(.instance, instance.id) }
             try recordChange(.tenant, id)
             return (record, instances)
-        }
-    }
-
-    /// The tenant's assistant configuration (a JSON object text), or nil when none is stored.
-    public func assistantConfig(tenantId: String) throws -> String? {
-        try connection.query("SELECT config FROM assistant_configs WHERE tenant_id = ?1", [.text(tenantId)])
-            .rows.first?[0].stringValue
-    }
-
-    /// Replace the tenant's assistant configuration.
-    /// - Throws: notFound for an unknown tenant; invalidArgument unless `json` is a JSON object.
-    public func setAssistantConfig(tenantId: String, json: String) throws {
-        try requireJSON(json, field: "assistant configuration", objectOnly: true)
-        try connection.transaction {
-            guard try tenant(id: tenantId) != nil else {
-                throw StorageError(.notFound, "no tenant \(StorageSupport.quoted(tenantId))")
-            }
-            try connection.run(
-                """
-                INSERT INTO assistant_configs(tenant_id, config, updated_at) VALUES (?1, ?2, ?3)
-                ON CONFLICT(tenant_id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
-                """, [.text(tenantId), .text(json), .integer(now())])
-            try recordChange(.assistant, tenantId)
         }
     }
 

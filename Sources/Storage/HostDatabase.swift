@@ -95,6 +95,33 @@ public final class HostDatabase: Sendable {
                     updated_at INTEGER NOT NULL
                 );
                 """),
+        Migration(name: "005_conversations", sql: ConversationStore.schema),
+        Migration(
+            name: "006_assistants",
+            sql: """
+                ALTER TABLE assistant_configs ADD COLUMN secrets BLOB;
+                CREATE TABLE assistant_prompts(
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                    version INTEGER NOT NULL,
+                    content TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK(status IN ('draft', 'published', 'archived')),
+                    created_at INTEGER NOT NULL,
+                    published_at INTEGER,
+                    UNIQUE(tenant_id, version)
+                );
+                CREATE UNIQUE INDEX assistant_prompts_one_published ON assistant_prompts(tenant_id)
+                    WHERE status = 'published';
+                CREATE TABLE knowledge_items(
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX knowledge_items_tenant ON knowledge_items(tenant_id, created_at);
+                """),
     ]
 
     /// Opens (creating) `<dataDirectory>/host.sqlite` and applies pending migrations.

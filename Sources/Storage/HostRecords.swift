@@ -62,42 +62,6 @@ public struct InstanceRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// One message a channel received (row of `inbound_messages`).
-public struct InboundMessageRecord: Sendable, Hashable, Codable {
-    /// Left empty, ``HostDatabase/recordInbound(_:)`` generates a `msg_` id.
-    public var id: String
-    public var tenantId: String
-    public var instanceId: String
-    public var plugin: String
-    /// The channel's own id for the message; unique per instance (redeliveries dedupe on it).
-    public var externalId: String
-    public var sender: String
-    public var senderName: String?
-    public var text: String
-    public var threadKey: String?
-    /// A JSON text, or nil.
-    public var metadata: String?
-    /// Milliseconds since the epoch; 0 means "now" to ``HostDatabase/recordInbound(_:)``.
-    public var receivedAt: Int64
-
-    public init(
-        id: String = "", tenantId: String, instanceId: String, plugin: String, externalId: String, sender: String,
-        senderName: String? = nil, text: String, threadKey: String? = nil, metadata: String? = nil,
-        receivedAt: Int64 = 0
-    ) {
-        self.id = id
-        self.tenantId = tenantId
-        self.instanceId = instanceId
-        self.plugin = plugin
-        self.externalId = externalId
-        self.sender = sender
-        self.senderName = senderName
-        self.text = text
-        self.threadKey = threadKey
-        self.metadata = metadata
-        self.receivedAt = receivedAt
-    }
-}
 
 /// How ``HostDatabase/updateInstance(id:settings:enabled:isDefault:secrets:)`` treats secrets.
 public enum SecretsUpdate: Sendable, Hashable {

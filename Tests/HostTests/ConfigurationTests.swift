@@ -74,6 +74,14 @@ struct ConfigurationTests {
         [logging]
         level = "debug"
         redact = false
+        [conversations]
+        handoff_minutes = 45
+        agent_calls_per_minute = 12
+        history_limit = 6
+        max_send_attempts = 3
+        max_agent_attempts = 2
+        retry_base_ms = 250
+        concurrency = 4
         """
 
     /// The same values as `everyKeyTOML`, by their `SWITCHBOARD_<SECTION>_<KEY>` variables.
@@ -91,6 +99,13 @@ struct ConfigurationTests {
         "SWITCHBOARD_ADMIN_TOKEN": "admin-secret",
         "SWITCHBOARD_LOGGING_LEVEL": "debug",
         "SWITCHBOARD_LOGGING_REDACT": "false",
+        "SWITCHBOARD_CONVERSATIONS_HANDOFF_MINUTES": "45",
+        "SWITCHBOARD_CONVERSATIONS_AGENT_CALLS_PER_MINUTE": "12",
+        "SWITCHBOARD_CONVERSATIONS_HISTORY_LIMIT": "6",
+        "SWITCHBOARD_CONVERSATIONS_MAX_SEND_ATTEMPTS": "3",
+        "SWITCHBOARD_CONVERSATIONS_MAX_AGENT_ATTEMPTS": "2",
+        "SWITCHBOARD_CONVERSATIONS_RETRY_BASE_MS": "250",
+        "SWITCHBOARD_CONVERSATIONS_CONCURRENCY": "4",
     ]
 
     static func expectEveryKeySet(_ configuration: HostConfiguration) {
@@ -107,6 +122,13 @@ struct ConfigurationTests {
         #expect(configuration.adminToken == "admin-secret")
         #expect(configuration.logLevel == .debug)
         #expect(configuration.redactLogs == false)
+        #expect(configuration.conversations.handoffPauseMilliseconds == 45 * 60_000)
+        #expect(configuration.conversations.agentCallsPerMinute == 12)
+        #expect(configuration.conversations.historyLimit == 6)
+        #expect(configuration.conversations.maxSendAttempts == 3)
+        #expect(configuration.conversations.maxAgentAttempts == 2)
+        #expect(configuration.conversations.retryBaseMilliseconds == 250)
+        #expect(configuration.conversations.concurrency == 4)
     }
 
     @Test func defaults() {

@@ -28,10 +28,12 @@ struct HostServicesTests {
             .POST, "/webhook/probe/p/inbound", body: Array(#"{"from":"x","text":"y"}"#.utf8))
         #expect(missing.status == 400)
         #expect((missing.json["error"] as? String ?? "").contains("external_id"))
-        let stored = try await host.admin(.GET, "/instances/\(id)/messages").json["messages"] as? [[String: Any]] ?? []
+        let all = try await host.admin(.GET, "/instances/\(id)/messages").json["messages"] as? [[String: Any]] ?? []
+        let stored = all.filter { $0["direction"] as? String == "inbound" }
         #expect(stored.count == 1)
         #expect(stored.first?["text"] as? String == "Olá")
-        #expect(stored.first?["from_name"] as? String == "Ana")
+        #expect(stored.first?["author"] as? String == "contact")
+        #expect(stored.first?["conversation_id"] as? String == first.json["conversation_id"] as? String)
     }
 
     @Test("config_get returns the injected InstanceConfig")

@@ -315,7 +315,8 @@ private struct OperationWalk {
         let inbound = #"{"external_id":"m1","from":"+15550001111","text":"hi","thread_key":"t1"}"#
         #expect(try await host.request(.POST, "/webhook/probe/p/inbound", body: Array(inbound.utf8)).status == 200)
         let messages = try await call(.GET, a + "/instances/\(probeId)/messages?limit=5", expect: 200)
-        #expect((messages.json["messages"] as? [Any])?.count == 1)
+        let listed = messages.json["messages"] as? [[String: Any]] ?? []
+        #expect(listed.filter { $0["direction"] as? String == "inbound" }.count == 1)
         try await call(.GET, a + "/instances/ins_nope/messages", expect: 404)
 
         try await call(.POST, a + "/instances/\(echoId)/send", json: ["to": "+15550001111", "text": "hi"], expect: 200)

@@ -106,7 +106,8 @@ struct AdminAPI {
         instance.get("messages") { request, context in
             let record = try service.instance(context.id)
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
-            let messages = try database.inboundMessages(instanceId: record.id, limit: min(max(limit, 1), 1000))
+            let messages = try runtime.environment.conversations.recentMessages(
+                instanceId: record.id, limit: min(max(limit, 1), 1000))
             return JSONResponse.make(["messages": messages.map(AdminAPIJSON.message)])
         }
         instance.post("send") { request, context in

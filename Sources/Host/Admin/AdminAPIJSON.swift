@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardStorage
 
 /// Registry records as the admin API, the tenant API and the CLI show them (snake_case).
@@ -30,13 +31,22 @@ public enum AdminAPIJSON {
         return object
     }
 
-    public static func message(_ message: InboundMessageRecord) -> [String: Any] {
+    public static func message(_ message: MessageRecord) -> [String: Any] {
         var object: [String: Any] = [
-            "id": message.id, "external_id": message.externalId, "from": message.sender, "text": message.text,
-            "received_at": message.receivedAt, "plugin": message.plugin, "instance_id": message.instanceId,
+            "id": message.id, "tenant_id": message.tenantId, "instance_id": message.instanceId,
+            "conversation_id": message.conversationId, "direction": message.direction.rawValue,
+            "author": message.author.rawValue, "text": message.text, "status": message.status.rawValue,
+            "created_at": message.createdAt, "updated_at": message.updatedAt,
         ]
-        if let name = message.senderName { object["from_name"] = name }
-        if let key = message.threadKey { object["thread_key"] = key }
+        if let external = message.externalId { object["external_id"] = external }
+        if let error = message.error { object["error"] = error }
+        if let replyTo = message.replyTo { object["reply_to"] = replyTo }
+        if let attachments = message.attachments {
+            object["attachments"] = (try? JSONSerialization.jsonObject(with: Data(attachments.utf8))) ?? []
+        }
+        if let metadata = message.metadata {
+            object["metadata"] = (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) ?? [:]
+        }
         return object
     }
 }

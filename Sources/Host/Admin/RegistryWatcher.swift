@@ -13,14 +13,19 @@ final class RegistryWatcher: Sendable {
     let database: HostDatabase
     let runtime: PluginRuntime
     let storage: PluginStorageProvider
+    let assistants: AssistantDirectory
     let logger: Logger
     private let position: Locked<Position>
 
     /// Starts from the current end of the change log: start-up already read the registry.
-    init(database: HostDatabase, runtime: PluginRuntime, storage: PluginStorageProvider, logger: Logger) throws {
+    init(
+        database: HostDatabase, runtime: PluginRuntime, storage: PluginStorageProvider, assistants: AssistantDirectory,
+        logger: Logger
+    ) throws {
         self.database = database
         self.runtime = runtime
         self.storage = storage
+        self.assistants = assistants
         self.logger = logger
         position = Locked(Position(dataVersion: try database.dataVersion(), seq: try database.latestChangeSeq()))
     }
@@ -51,9 +56,12 @@ final class RegistryWatcher: Sendable {
                     try await runtime.instanceChanged(id: change.subject)
                 case .tenant:
                     try await runtime.tenantChanged(id: change.subject)
+                    assistants.invalidate(tenantId: change.subject)
                     if try database.tenant(id: change.subject) == nil { try storage.removeTenant(change.subject) }
-                case .apiKey, .assistant:
-                    break  // keys are checked against the registry on every use; assistants load lazily
+                case .assistant:
+                    assistants.invalidate(tenantId: change.subject)
+                case .apiKey:
+                    break  // keys are checked against the registry on every use
                 }
             } catch {
                 logger.error(

@@ -64,6 +64,34 @@ extension HostConfiguration {
         Key(
             section: "logging", name: "redact", apply: { $0.redactLogs = try $1.bool() }, render: { "\($0.redactLogs)" }
         ),
+        Key(
+            section: "conversations", name: "handoff_minutes",
+            apply: { $0.conversations.handoffPauseMilliseconds = Int64(try $1.int(0...10_080)) * 60_000 },
+            render: { "\($0.conversations.handoffPauseMilliseconds / 60_000)" }),
+        Key(
+            section: "conversations", name: "agent_calls_per_minute",
+            apply: { $0.conversations.agentCallsPerMinute = try $1.int(0...1_000_000) },
+            render: { "\($0.conversations.agentCallsPerMinute)" }),
+        Key(
+            section: "conversations", name: "history_limit",
+            apply: { $0.conversations.historyLimit = try $1.int(0...200) },
+            render: { "\($0.conversations.historyLimit)" }),
+        Key(
+            section: "conversations", name: "max_send_attempts",
+            apply: { $0.conversations.maxSendAttempts = try $1.int(1...100) },
+            render: { "\($0.conversations.maxSendAttempts)" }),
+        Key(
+            section: "conversations", name: "max_agent_attempts",
+            apply: { $0.conversations.maxAgentAttempts = try $1.int(1...100) },
+            render: { "\($0.conversations.maxAgentAttempts)" }),
+        Key(
+            section: "conversations", name: "retry_base_ms",
+            apply: { $0.conversations.retryBaseMilliseconds = Int64(try $1.int(10...600_000)) },
+            render: { "\($0.conversations.retryBaseMilliseconds)" }),
+        Key(
+            section: "conversations", name: "concurrency",
+            apply: { $0.conversations.concurrency = try $1.int(1...1024) },
+            render: { "\($0.conversations.concurrency)" }),
     ]
 
     /// The sections of the file, in order, with their keys.

@@ -33,6 +33,8 @@ public struct HostConfiguration: Sendable {
     /// When instances start; read by the runtime.
     public var instanceStart: InstanceStartPolicy = .eager
     public var instances: [BootstrapInstance] = []
+    /// The conversation core: handoff pause, agent budget, retries (`[conversations]`).
+    public var conversations = ConversationSettings()
 
     public init() {}
 

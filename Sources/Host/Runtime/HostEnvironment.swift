@@ -12,6 +12,10 @@ struct HostEnvironment: Sendable {
     var eventLoops: any EventLoopGroup
     var limits: RuntimeLimits
     var secretBox: SecretBox
+    /// Contacts, conversations, messages and their queues.
+    var conversations: ConversationStore
+    /// Group commit for inbound messages handed over by plugins.
+    var ingest: IngestQueue
 }
 
 /// Bounds the runtime enforces on plugins.

@@ -90,19 +90,21 @@ extension HostServices {
             return SB_ERR_INVALID_ARGUMENT
         }
         let snapshot = instance.snapshot
-        do {
-            let (record, duplicate) = try instance.environment.database.recordInbound(
-                inbound.record(
-                    tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id, plugin: instance.plugin.name))
+        let input = inbound.input(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id)
+        switch instance.environment.ingest.submit(input) {
+        case .success(let outcome):
             instance.environment.metrics.increment(
-                "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(duplicate)")])
+                "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(outcome.duplicate)")])
             if let out {
-                let json =
-                    #"{"message_id":\#(JSONText.quote(record.id)),"conversation_id":null,"duplicate":\#(duplicate)}"#
+                let json = """
+                    {"message_id":\(JSONText.quote(outcome.message.id)),\
+                    "conversation_id":\(JSONText.quote(outcome.conversationId)),\
+                    "duplicate":\(outcome.duplicate),"reply_queued":\(outcome.replyQueued)}
+                    """
                 out.pointee = OwnedBytes.make(Array(json.utf8))
             }
             return SB_OK
-        } catch {
+        case .failure(let error):
             writeError(err, "could not store the message: \(error)")
             return status(for: error).rawValue
         }
@@ -124,6 +126,8 @@ struct InboundMessage: Sendable {
     var threadKey: String?
     var timestamp: Int64?
     var metadataJSON: String?
+    var attachmentsJSON: String?
+    var fromHuman = false
 
     init(json: UnsafeRawBufferPointer) throws {
         guard json.count <= 1 << 20 else { throw Invalid(field: "message", reason: "larger than 1 MiB") }
@@ -143,6 +147,18 @@ struct InboundMessage: Sendable {
         fromName = object["from_name"] as? String
         threadKey = object["thread_key"] as? String
         timestamp = (object["timestamp"] as? NSNumber)?.int64Value
+        if let human = object["from_human"] {
+            guard SettingsSchema.isBool(human), let flag = human as? Bool else {
+                throw Invalid(field: "from_human", reason: "must be true or false")
+            }
+            fromHuman = flag
+        }
+        if let attachments = object["attachments"] {
+            guard let list = attachments as? [Any], JSONSerialization.isValidJSONObject(list) else {
+                throw Invalid(field: "attachments", reason: "must be a JSON array")
+            }
+            attachmentsJSON = String(decoding: try JSONSerialization.data(withJSONObject: list), as: UTF8.self)
+        }
         if let metadata = object["metadata"] {
             guard JSONSerialization.isValidJSONObject(metadata) else {
                 throw Invalid(field: "metadata", reason: "must be a JSON object")
@@ -151,10 +167,10 @@ struct InboundMessage: Sendable {
         }
     }
 
-    func record(tenantId: String, instanceId: String, plugin: String) -> InboundMessageRecord {
-        InboundMessageRecord(
-            id: "", tenantId: tenantId, instanceId: instanceId, plugin: plugin, externalId: externalId, sender: from,
-            senderName: fromName, text: text, threadKey: threadKey, metadata: metadataJSON,
-            receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
+    func input(tenantId: String, instanceId: String) -> InboundInput {
+        InboundInput(
+            tenantId: tenantId, instanceId: instanceId, externalId: externalId, from: from, fromName: fromName,
+            text: text, threadKey: threadKey, attachments: attachmentsJSON, metadata: metadataJSON,
+            fromHuman: fromHuman, sentAt: timestamp.map { $0 < 100_000_000_000 ? $0 * 1000 : $0 })
     }
 }

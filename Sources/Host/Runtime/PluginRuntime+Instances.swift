@@ -176,6 +176,9 @@ extension PluginRuntime {
         state.withLock { $0.registry.lookup(plugin: plugin, name: name) }
     }
 
+    /// The registry entry of an instance by id, from memory.
+    public func registryEntry(id: String) -> ResolvedInstance? { state.withLock { $0.registry.entry(id: id) } }
+
     /// The running instance for a registry id, starting it now if it may run but has not
     /// started (lazy start). Nil when it may not run or refused to start.
     /// A refused first-use start is not retried for ten seconds, so a broken configuration

@@ -14,14 +14,17 @@ public struct PluginRuntimeConfiguration: Sendable {
     public var limits: RuntimeLimits
     /// Start instances on their first request instead of at start-up (for large registries).
     public var lazyStart: Bool
+    public var conversations = ConversationSettings()
 
     public init(
-        directories: [String], enabled: [String]? = nil, limits: RuntimeLimits = RuntimeLimits(), lazyStart: Bool = false
+        directories: [String], enabled: [String]? = nil, limits: RuntimeLimits = RuntimeLimits(), lazyStart: Bool = false,
+        conversations: ConversationSettings = ConversationSettings()
     ) {
         self.directories = directories
         self.enabled = enabled
         self.limits = limits
         self.lazyStart = lazyStart
+        self.conversations = conversations
     }
 }
 
@@ -92,9 +95,12 @@ public final class PluginRuntime: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        let conversations = ConversationStore(database: database)
         self.environment = HostEnvironment(
             database: database, storage: storage, httpClient: httpClient, metrics: metrics, eventLoops: eventLoops,
-            limits: configuration.limits, secretBox: secretBox)
+            limits: configuration.limits, secretBox: secretBox, conversations: conversations,
+            ingest: IngestQueue(
+                store: conversations, handoffPause: configuration.conversations.handoffPauseMilliseconds))
         self.logger = logger
         self.loader = PluginLoader(
             directories: configuration.directories, enabled: configuration.enabled,
@@ -313,6 +319,7 @@ public final class PluginRuntime: Sendable {
             }
             for instance in instances { await self.stop(instance) }
             for plugin in plugins { await plugin.retire() }
+            self.environment.ingest.stop()
         }
     }
 }

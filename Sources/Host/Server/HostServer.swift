@@ -14,6 +14,7 @@ public final class HostServer: Sendable {
     public let runtime: PluginRuntime
     public let apiKeys: APIKeys
     public let admin: AdminService
+    public let conversations: ConversationEngine
     public let logger: Logger
     let watcher: RegistryWatcher
     let httpClient: HTTPClient
@@ -31,7 +32,7 @@ public final class HostServer: Sendable {
             configuration: PluginRuntimeConfiguration(
                 directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
                 enabled: configuration.enabledPlugins, limits: configuration.limits,
-                lazyStart: configuration.instanceStart == .lazy),
+                lazyStart: configuration.instanceStart == .lazy, conversations: configuration.conversations),
             database: database, storage: storage, httpClient: httpClient, metrics: HostMetrics(),
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             secretBox: try SecretBox.load(
@@ -40,7 +41,12 @@ public final class HostServer: Sendable {
         admin = AdminService(
             database: database, catalog: runtime, secrets: runtime.secrets, apiKeys: apiKeys, storage: storage,
             runtime: runtime)
-        watcher = try RegistryWatcher(database: database, runtime: runtime, storage: storage, logger: logger)
+        conversations = ConversationEngine(
+            store: runtime.environment.conversations, runtime: runtime,
+            assistants: AssistantDirectory(database: database, secrets: runtime.secrets, logger: logger),
+            settings: configuration.conversations, logger: logger, makeBackend: { _ in TemplateAgent() })
+        watcher = try RegistryWatcher(
+            database: database, runtime: runtime, storage: storage, assistants: conversations.assistants, logger: logger)
     }
 
     /// Load plugins, create the config file's instances, start instances.
@@ -137,6 +143,7 @@ struct RuntimeService: Service {
             group.addTask { await sweepExpiredKeys() }
             group.addTask { await flushAPIKeyUse() }
             group.addTask { await server.watcher.run() }
+            group.addTask { await server.conversations.run() }
             try? await gracefulShutdown()
             group.cancelAll()
         }

@@ -12,6 +12,12 @@
  *   GET  /config         config_get
  *   POST /timer          a one-shot timer (delay = query in ms) that stores "fired" under key "timer"
  *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
+ *
+ * on_send records what it is given: KV "sent/<message_id>" = the message JSON and
+ * "delivered/<message_id>" = how many times it was accepted; it answers
+ * {"external_id": "ext-<message_id>", "status": "sent"}. Failures on demand: while KV
+ * "fail_remaining" holds N > 0 it is decremented and the send fails with SB_ERR_IO (transient);
+ * while "fail_permanent" exists the send fails with SB_ERR_INVALID_ARGUMENT (permanent).
  */
 #include <switchboard_plugin.h>
 #include <stdlib.h>
@@ -173,9 +179,54 @@ static void on_timer(void *instance, sb_timer_t timer, uint64_t user_data) {
     host->kv_put(self, sb_str("timer"), sb_str("fired"), 0);
 }
 
+static long kv_number(sb_instance_t self, const char *key) {
+    sb_owned_bytes_t value = {NULL, 0};
+    if (host->kv_get(self, sb_str(key), &value) != SB_OK) return -1;
+    long n = 0;
+    for (size_t i = 0; i < value.len && value.ptr[i] >= '0' && value.ptr[i] <= '9'; i++) n = n * 10 + (value.ptr[i] - '0');
+    host->bytes_free(value);
+    return n;
+}
+
+static void kv_put_number(sb_instance_t self, const char *key, long n) {
+    char buffer[32];
+    int len = snprintf(buffer, sizeof buffer, "%ld", n);
+    sb_bytes_t value = {(const uint8_t *)buffer, (size_t)len};
+    host->kv_put(self, sb_str(key), value, 0);
+}
+
 static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t result, sb_error_t *err) {
-    (void)instance; (void)message; (void)result;
-    return sb_error_set(err, SB_ERR_UNSUPPORTED, "probe does not send");
+    sb_instance_t self = *(sb_instance_t *)instance;
+    if (kv_number(self, "fail_permanent") >= 0) {
+        return sb_error_set(err, SB_ERR_INVALID_ARGUMENT, "provider refused the message: 400 invalid number");
+    }
+    long remaining = kv_number(self, "fail_remaining");
+    if (remaining > 0) {
+        kv_put_number(self, "fail_remaining", remaining - 1);
+        return sb_error_set(err, SB_ERR_IO, "provider unavailable: 503");
+    }
+    /* The message id: the string after "message_id":" (the host writes it without spaces). */
+    const char *marker = "\"message_id\":\"";
+    size_t mlen = strlen(marker);
+    char id[128] = "unknown";
+    for (size_t i = 0; i + mlen < message.len; i++) {
+        if (memcmp(message.ptr + i, marker, mlen) == 0) {
+            size_t j = 0;
+            for (size_t k = i + mlen; k < message.len && message.ptr[k] != '"' && j < sizeof id - 1; k++) id[j++] = (char)message.ptr[k];
+            id[j] = 0;
+            break;
+        }
+    }
+    char key[192];
+    snprintf(key, sizeof key, "sent/%s", id);
+    host->kv_put(self, sb_str(key), message, 0);
+    snprintf(key, sizeof key, "delivered/%s", id);
+    long delivered = kv_number(self, key);
+    kv_put_number(self, key, delivered < 0 ? 1 : delivered + 1);
+    char out[256];
+    int n = snprintf(out, sizeof out, "{\"external_id\":\"ext-%s\",\"status\":\"sent\"}", id);
+    sb_bytes_t bytes = {(const uint8_t *)out, (size_t)n};
+    return host->output_write(result, bytes);
 }
 
 static const sb_route_t routes[] = {

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Agent settings from stored JSON, and the per-instance override channels carry.
+enum AgentConfiguration {
+    struct Invalid: Error, CustomStringConvertible {
+        var field: String
+        var reason: String
+        var description: String { "\(field): \(reason)" }
+    }
+
+    /// `{"kind": "template" | "http" | "openai", …}` → settings. (The http and openai kinds are
+    /// read by the agent backends' own parser once they exist; until then they are refused.)
+    static func settings(from object: [String: Any]) throws -> AgentSettings {
+        let kind = object["kind"] as? String ?? "template"
+        switch kind {
+        case "template": return .template
+        default: throw Invalid(field: "agent.kind", reason: "unknown agent kind \"\(kind)\"")
+        }
+    }
+
+    /// A channel instance's own agent (seed 004): settings `agent_api_url`, `agent_api_key`,
+    /// `default_agent`, `agent_timeout`, `session_id_prefix` make an `http` agent for it.
+    static func instanceOverride(_ settings: [String: Any]) -> AgentSettings? {
+        guard let url = settings["agent_api_url"] as? String, !url.isEmpty else { return nil }
+        let timeout = (settings["agent_timeout"] as? NSNumber)?.doubleValue ?? 60
+        return .http(
+            HTTPAgentSettings(
+                url: url, apiKey: settings["agent_api_key"] as? String,
+                agent: settings["default_agent"] as? String ?? "default",
+                sessionPrefix: settings["session_id_prefix"] as? String ?? "",
+                timeout: .milliseconds(Int64(max(timeout, 0.001) * 1000))))
+    }
+}

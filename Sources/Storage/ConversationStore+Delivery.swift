@@ -1,0 +1,195 @@
+/// The two queues behind every reply: reply jobs (inbound messages the assistant still has to
+/// answer) and the outbox (outbound messages waiting for their plugin's send hook).
+extension ConversationStore {
+    // MARK: - Reply jobs
+
+    /// Due reply jobs, oldest first, skipping the ones in `excluding` (being worked on).
+    public func dueReplyJobs(at time: Int64, limit: Int, excluding: Set<String> = []) throws -> [ReplyJob] {
+        let rows = try connection.query(
+            """
+            SELECT m.id, j.attempts FROM reply_jobs j JOIN messages m ON m.id = j.message_id
+            WHERE j.next_attempt_at <= ?1 ORDER BY j.next_attempt_at, j.rowid LIMIT ?2
+            """, [.integer(time), .integer(Int64(limit + excluding.count))]
+        ).rows
+        var jobs: [ReplyJob] = []
+        for row in rows {
+            let id = try HostDatabase.text(row, 0)
+            guard !excluding.contains(id), jobs.count < limit, let message = try message(id: id),
+                let conversation = try conversation(id: message.conversationId),
+                let contact = try contact(id: conversation.contactId)
+            else { continue }
+            jobs.append(
+                ReplyJob(
+                    message: message, conversation: conversation, contact: contact,
+                    attempts: Int(try HostDatabase.integer(row, 1))))
+        }
+        return jobs
+    }
+
+    /// Store the assistant's reply to an inbound message and queue it for sending, in one
+    /// transaction that also ends the reply job. Returns nil (and ends the job) when the
+    /// conversation was paused meanwhile; returns the stored reply when one exists already.
+    public func completeReply(to inboundId: String, text: String) throws -> MessageRecord? {
+        try connection.transaction {
+            guard let inbound = try message(id: inboundId), let conversation = try conversation(id: inbound.conversationId)
+            else {
+                try deleteReplyJob(inboundId)
+                return nil
+            }
+            let time = now()
+            if let paused = conversation.pausedUntil, paused > time {
+                try deleteReplyJob(inboundId)
+                return nil
+            }
+            if let existing = try connection.query(
+                "SELECT \(Self.messageColumns) FROM messages WHERE reply_to = ?1", [.text(inboundId)]
+            ).rows.first {
+                try deleteReplyJob(inboundId)
+                return try Self.message(from: existing)
+            }
+            var reply = MessageRecord(
+                id: RecordID.make(prefix: "msg"), tenantId: inbound.tenantId, instanceId: inbound.instanceId,
+                conversationId: inbound.conversationId, direction: .outbound, author: .assistant, text: text,
+                attachments: nil, status: .queued, externalId: nil, error: nil, replyTo: inboundId, metadata: nil,
+                createdAt: time, updatedAt: time)
+            try insert(reply)
+            try queueForSending(reply, at: time)
+            try deleteReplyJob(inboundId)
+            reply.updatedAt = time
+            return reply
+        }
+    }
+
+    /// The reply job stays, tried again at `at`, with the error kept.
+    public func retryReplyJob(_ inboundId: String, error: String, at: Int64) throws {
+        try connection.run(
+            "UPDATE reply_jobs SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE message_id = ?1",
+            [.text(inboundId), .integer(at), .text(error)])
+    }
+
+    /// Give up on answering: the job ends and the inbound message carries the error.
+    public func failReplyJob(_ inboundId: String, error: String) throws {
+        try connection.transaction {
+            try connection.run(
+                "UPDATE messages SET error = ?2, updated_at = ?3 WHERE id = ?1",
+                [.text(inboundId), .text(error), .integer(now())])
+            try deleteReplyJob(inboundId)
+        }
+    }
+
+    /// End a reply job without answering (the conversation is paused, the instance is gone).
+    public func deleteReplyJob(_ inboundId: String) throws {
+        try connection.run("DELETE FROM reply_jobs WHERE message_id = ?1", [.text(inboundId)])
+    }
+
+    // MARK: - Outbox
+
+    /// A message from the tenant's side (staff through the API) into a conversation, queued for
+    /// sending in the same transaction.
+    public func enqueueOutbound(conversationId: String, text: String, author: MessageAuthor = .staff,
+                                attachments: String? = nil, metadata: String? = nil) throws -> MessageRecord {
+        try connection.transaction {
+            guard let conversation = try conversation(id: conversationId) else {
+                throw StorageError(.notFound, "no conversation \(StorageSupport.quoted(conversationId))")
+            }
+            let time = now()
+            let message = MessageRecord(
+                id: RecordID.make(prefix: "msg"), tenantId: conversation.tenantId, instanceId: conversation.instanceId,
+                conversationId: conversation.id, direction: .outbound, author: author, text: text,
+                attachments: attachments, status: .queued, externalId: nil, error: nil, replyTo: nil,
+                metadata: metadata, createdAt: time, updatedAt: time)
+            try insert(message)
+            try queueForSending(message, at: time)
+            try connection.run(
+                "UPDATE conversations SET last_message_at = ?2, updated_at = ?2 WHERE id = ?1",
+                [.text(conversation.id), .integer(time)])
+            return message
+        }
+    }
+
+    func queueForSending(_ message: MessageRecord, at time: Int64) throws {
+        try connection.run(
+            """
+            INSERT INTO outbox(message_id, tenant_id, instance_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)
+            """, [.text(message.id), .text(message.tenantId), .text(message.instanceId), .integer(time)])
+    }
+
+    /// Due outbox entries, oldest first, skipping the ones in `excluding`.
+    public func dueOutbox(at time: Int64, limit: Int, excluding: Set<String> = []) throws -> [OutboxItem] {
+        let rows = try connection.query(
+            "SELECT message_id, attempts FROM outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid LIMIT ?2",
+            [.integer(time), .integer(Int64(limit + excluding.count))]
+        ).rows
+        var items: [OutboxItem] = []
+        for row in rows {
+            let id = try HostDatabase.text(row, 0)
+            guard !excluding.contains(id), items.count < limit, let message = try message(id: id),
+                let conversation = try conversation(id: message.conversationId),
+                let contact = try contact(id: conversation.contactId)
+            else { continue }
+            items.append(
+                OutboxItem(
+                    message: message, conversation: conversation, contact: contact,
+                    attempts: Int(try HostDatabase.integer(row, 1))))
+        }
+        return items
+    }
+
+    /// The plugin took the message: it leaves the outbox with the channel's id and status.
+    public func markSent(_ messageId: String, externalId: String?, status: MessageStatus = .sent) throws {
+        try connection.transaction {
+            try connection.run(
+                """
+                UPDATE messages SET status = ?2, external_id = coalesce(?3, external_id), error = NULL, updated_at = ?4
+                WHERE id = ?1
+                """,
+                [.text(messageId), .text(status.rawValue), externalId.map(SQLValue.text) ?? .null, .integer(now())])
+            try connection.run("DELETE FROM outbox WHERE message_id = ?1", [.text(messageId)])
+        }
+    }
+
+    /// The send failed for now: try again at `at`, keeping the error on the message.
+    public func retryOutbox(_ messageId: String, error: String, at: Int64) throws {
+        try connection.transaction {
+            try connection.run(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE message_id = ?1",
+                [.text(messageId), .integer(at), .text(error)])
+            try connection.run(
+                "UPDATE messages SET error = ?2, updated_at = ?3 WHERE id = ?1",
+                [.text(messageId), .text(error), .integer(now())])
+        }
+    }
+
+    /// The send failed for good: the message is marked failed with the reason.
+    public func failOutbox(_ messageId: String, error: String) throws {
+        try connection.transaction {
+            try connection.run(
+                "UPDATE messages SET status = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1",
+                [.text(messageId), .text(error), .integer(now())])
+            try connection.run("DELETE FROM outbox WHERE message_id = ?1", [.text(messageId)])
+        }
+    }
+
+    /// A delivery report: the message with this channel id moves to `status` if that is further
+    /// along (queued → sent → delivered → read); returns whether it moved.
+    @discardableResult
+    public func advanceStatus(instanceId: String, externalId: String, to status: MessageStatus) throws -> Bool {
+        guard status != .received, status != .queued else { return false }
+        return try connection.transaction {
+            guard let message = try message(instanceId: instanceId, externalId: externalId),
+                message.direction == .outbound, message.status != .failed, status.rank > message.status.rank
+            else { return false }
+            try connection.run(
+                "UPDATE messages SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                [.text(message.id), .text(status.rawValue), .integer(now())])
+            return true
+        }
+    }
+
+    /// When the next reply job or outbox entry falls due (nil when both are empty).
+    public func nextDue() throws -> Int64? {
+        try connection.query(
+            "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM reply_jobs UNION ALL SELECT min(next_attempt_at) FROM outbox)"
+        ).rows.first?[0].int64Value
+    }
+}
