@@ -64,6 +64,7 @@ struct AdminAPI {
             try service.revokeAPIKey(tenant: context.tenant, id: context.id)
             return Response(status: .noContent)
         }
+        registerAssistant(on: tenant)
     }
 
     private func registerInstances(on admin: RouterGroup<HostRequestContext>) {
@@ -161,3 +162,59 @@ struct LookUpFirst: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// `/admin/v1/tenants/{tenant}/assistant…`: profile and agent, prompts, knowledge.
+extension AdminAPI {
+    func registerAssistant(on tenant: RouterGroup<HostRequestContext>) {
+        tenant.get("assistant") { _, context in JSONResponse.make(try service.assistant(context.tenant)) }
+        tenant.put("assistant") { request, context in try await updateAssistant(request, context, merge: false) }
+        tenant.patch("assistant") { request, context in try await updateAssistant(request, context, merge: true) }
+        tenant.post("assistant/reload") { _, context in
+            try service.reloadAssistant(context.tenant)
+            return JSONResponse.make(["reloaded": true])
+        }
+        tenant.get("assistant/prompts") { _, context in
+            JSONResponse.make(["items": try service.prompts(context.tenant).map(AdminAPIJSON.prompt)])
+        }
+        tenant.post("assistant/prompts") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["content"])
+            let prompt = try service.createPrompt(context.tenant, content: try body.string("content"))
+            return JSONResponse.make(AdminAPIJSON.prompt(prompt), status: 201)
+        }
+        tenant.post("assistant/prompts/:id/publish") { _, context in
+            JSONResponse.make(AdminAPIJSON.prompt(try service.publishPrompt(context.tenant, id: context.id)))
+        }
+        tenant.get("assistant/knowledge") { _, context in
+            JSONResponse.make(["items": try service.knowledge(context.tenant).map(AdminAPIJSON.knowledge)])
+        }
+        tenant.post("assistant/knowledge") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["title", "text"])
+            let item = try service.createKnowledge(
+                context.tenant, title: try body.string("title"), text: try body.string("text"))
+            return JSONResponse.make(AdminAPIJSON.knowledge(item), status: 201)
+        }
+        tenant.patch("assistant/knowledge/:id") { request, context in
+            let body = try await JSONBody(request)
+            try body.rejectUnknown(["title", "text"])
+            let item = try service.updateKnowledge(
+                context.tenant, id: context.id, title: try body.optionalString("title"),
+                text: try body.optionalString("text"))
+            return JSONResponse.make(AdminAPIJSON.knowledge(item))
+        }
+        tenant.delete("assistant/knowledge/:id") { _, context in
+            try service.deleteKnowledge(context.tenant, id: context.id)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func updateAssistant(_ request: Request, _ context: HostRequestContext, merge: Bool) async throws
+        -> Response
+    {
+        let body = try await JSONBody(request)
+        try body.rejectUnknown(AdminService.assistantFields)
+        return JSONResponse.make(try service.updateAssistant(context.tenant, body.object, merge: merge))
+    }
+}
+

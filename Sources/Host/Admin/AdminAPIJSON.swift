@@ -49,4 +49,36 @@ public enum AdminAPIJSON {
         }
         return object
     }
+
+    public static func prompt(_ prompt: PromptRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": prompt.id, "tenant_id": prompt.tenantId, "version": prompt.version, "content": prompt.content,
+            "status": prompt.status.rawValue, "created_at": prompt.createdAt,
+        ]
+        if let published = prompt.publishedAt { object["published_at"] = published }
+        return object
+    }
+
+    public static func knowledge(_ item: KnowledgeRecord) -> [String: Any] {
+        [
+            "id": item.id, "tenant_id": item.tenantId, "title": item.title, "text": item.text,
+            "created_at": item.createdAt, "updated_at": item.updatedAt,
+        ]
+    }
+
+    public static func conversation(_ conversation: ConversationRecord, contact: ContactRecord?) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": conversation.id, "tenant_id": conversation.tenantId, "instance_id": conversation.instanceId,
+            "thread_key": conversation.threadKey, "status": conversation.status,
+            "last_message_at": conversation.lastMessageAt, "created_at": conversation.createdAt,
+            "updated_at": conversation.updatedAt,
+        ]
+        if let paused = conversation.pausedUntil { object["paused_until"] = paused }
+        if let contact {
+            var entry: [String: Any] = ["id": contact.id, "external_id": contact.externalId]
+            if let name = contact.name { entry["name"] = name }
+            object["contact"] = entry
+        }
+        return object
+    }
 }

@@ -17,10 +17,12 @@ public struct AdminService: Sendable {
     public let storage: PluginStorageProvider
     /// The running server's runtime; nil for offline use.
     public let runtime: PluginRuntime?
+    /// The running server's cache of assistants, dropped on every assistant write; nil offline.
+    public let assistants: AssistantDirectory?
 
     public init(
         database: HostDatabase, catalog: any PluginCatalog, secrets: InstanceSecrets, apiKeys: APIKeys,
-        storage: PluginStorageProvider, runtime: PluginRuntime?
+        storage: PluginStorageProvider, runtime: PluginRuntime?, assistants: AssistantDirectory? = nil
     ) {
         self.database = database
         self.catalog = catalog
@@ -28,6 +30,7 @@ public struct AdminService: Sendable {
         self.apiKeys = apiKeys
         self.storage = storage
         self.runtime = runtime
+        self.assistants = assistants
     }
 
     // MARK: - Tenants

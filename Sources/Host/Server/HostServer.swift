@@ -38,12 +38,12 @@ public final class HostServer: Sendable {
             secretBox: try SecretBox.load(
                 environment: ProcessInfo.processInfo.environment, dataDirectory: configuration.dataDirectory),
             logger: logger)
+        let assistants = AssistantDirectory(database: database, secrets: runtime.secrets, logger: logger)
         admin = AdminService(
             database: database, catalog: runtime, secrets: runtime.secrets, apiKeys: apiKeys, storage: storage,
-            runtime: runtime)
+            runtime: runtime, assistants: assistants)
         conversations = ConversationEngine(
-            store: runtime.environment.conversations, runtime: runtime,
-            assistants: AssistantDirectory(database: database, secrets: runtime.secrets, logger: logger),
+            store: runtime.environment.conversations, runtime: runtime, assistants: assistants,
             settings: configuration.conversations, logger: logger, makeBackend: { _ in TemplateAgent() })
         watcher = try RegistryWatcher(
             database: database, runtime: runtime, storage: storage, assistants: conversations.assistants, logger: logger)
