@@ -49,12 +49,12 @@ struct CLITests {
 
         let key = try await Self.cli(data, "apikeys", "create", "umbrella", "--scope", "tenant", "--json")
         let secret = try #require(Self.json(key.output)["key"] as? String)
-        #expect(try await host.request(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 200)
+        #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 200)
         let listed = try await Self.cli(data, "apikeys", "list", "umbrella")
         #expect(!listed.output.contains(secret), "lists never show keys")
         let keyId = try #require(Self.json(key.output)["id"] as? String)
         #expect(try await Self.cli(data, "apikeys", "revoke", "umbrella", keyId).status == 0)
-        #expect(try await host.request(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 401)
+        #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 401)
 
         #expect(try await Self.cli(data, "instances", "update", "evolution/umbrella-wa", "--disable").status == 0)
         #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 404 })

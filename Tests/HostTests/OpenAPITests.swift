@@ -96,7 +96,7 @@ struct OpenAPITests {
     func noRoute() async throws {
         try await RouterHost.run(label: "openapi-noroute") { [contract] host in
             let requests: [(HTTPMethod, String)] = [
-                (.GET, "/admin/v1/nothing-here"), (.PUT, "/admin/v1/tenants"), (.GET, "/api/v1/nothing"),
+                (.GET, "/admin/v1/nothing-here"), (.PUT, "/admin/v1/tenants"), (.GET, "/v1/nothing"),
                 (.GET, "/nothing"), (.GET, "/webhook/no-plugin/main/health"), (.GET, "/"),
             ]
             for (method, path) in requests {
@@ -345,23 +345,23 @@ private struct OperationWalk {
         #expect(!listed.text.contains(key), "a key is shown once")
         try await call(.GET, a + "/tenants/nope/api-keys", expect: 404)
 
-        try await call(.GET, "/api/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 200)
-        try await call(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", key)], expect: 200)
-        try await call(.GET, "/api/v1/tenant", expect: 401)
-        try await call(.GET, "/api/v1/tenant", headers: [("Authorization", "Bearer \(widgetKey)")], expect: 403)
+        try await call(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 200)
+        try await call(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", key)], expect: 200)
+        try await call(.GET, "/v1/tenant", expect: 401)
+        try await call(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(widgetKey)")], expect: 403)
         let own = try await call(
-            .GET, "/api/v1/instances?plugin=echo", headers: [("Authorization", "Bearer \(key)")], expect: 200)
+            .GET, "/v1/instances?plugin=echo", headers: [("Authorization", "Bearer \(key)")], expect: 200)
         #expect((own.json["items"] as? [Any])?.count == 1)
-        try await call(.GET, "/api/v1/instances", expect: 401)
+        try await call(.GET, "/v1/instances", expect: 401)
 
         try await call(.PATCH, a + "/tenants/acme", json: ["status": "suspended"], expect: 200)
-        try await call(.GET, "/api/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 403)
-        try await call(.GET, "/api/v1/instances", headers: [("X-Switchboard-Key", key)], expect: 403)
+        try await call(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 403)
+        try await call(.GET, "/v1/instances", headers: [("X-Switchboard-Key", key)], expect: 403)
         try await call(.PATCH, a + "/tenants/acme", json: ["status": "active"], expect: 200)
 
         try await call(.DELETE, a + "/tenants/acme/api-keys/\(keyId)", expect: 204)
         try await call(.DELETE, a + "/tenants/acme/api-keys/key_nope", expect: 404)
-        try await call(.GET, "/api/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 401)
+        try await call(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 401)
         let revoked = try await call(.GET, a + "/tenants/acme/api-keys", expect: 200)
         #expect(revoked.text.contains(#""revoked":true"#))
     }

@@ -20,21 +20,21 @@ struct TenantLifecycleTests {
             try await host.admin(.POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": site])
                 .json["key"] as? String)
 
-        let me = try await host.request(.GET, "/api/v1/tenant", headers: [("Authorization", "Bearer \(key)")])
+        let me = try await host.request(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(key)")])
         #expect(me.status == 200)
         #expect(me.json["slug"] as? String == "acme")
-        let mine = try await host.request(.GET, "/api/v1/instances", headers: [("X-Switchboard-Key", key)])
+        let mine = try await host.request(.GET, "/v1/instances", headers: [("X-Switchboard-Key", key)])
         let names = (mine.json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(names == ["site"], "only the key's own tenant's instances")
 
-        let none = try await host.request(.GET, "/api/v1/tenant")
+        let none = try await host.request(.GET, "/v1/tenant")
         #expect(none.status == 401)
         #expect(none.header("content-type") == "application/problem+json")
-        #expect(try await host.request(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", "sb_tenant_nope")]).status == 401)
-        #expect(try await host.request(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", widget)]).status == 403)
+        #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", "sb_tenant_nope")]).status == 401)
+        #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", widget)]).status == 403)
 
         #expect(try await host.admin(.PATCH, "/tenants/acme", json: ["status": "suspended"]).status == 200)
-        #expect(try await host.request(.GET, "/api/v1/tenant", headers: [("X-Switchboard-Key", key)]).status == 403)
+        #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", key)]).status == 403)
     }
 
     @Test("rename keeps the tenant's instances and storage; delete removes everything it owned")

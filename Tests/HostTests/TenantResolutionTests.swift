@@ -69,7 +69,7 @@ struct TenantResolutionTests {
                 [("Authorization", "Bearer \(LiveHost.adminToken)")], [("Authorization", "Basic c3dpdGNoOmJvYXJk")],
                 [("Authorization", "Bearer ")],
             ]
-            let operations = contract.operations.filter { $0.path.hasPrefix("/api/v1/") }
+            let operations = contract.operations.filter { $0.path.hasPrefix("/v1/") }
             #expect(operations.count == 2)
             for operation in operations {
                 for headers in attempts {

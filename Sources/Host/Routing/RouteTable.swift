@@ -51,7 +51,7 @@ struct RouteTable: Sendable {
     /// Paths that belong to the host and can never be plugin aliases.
     static func isReservedHostPath(_ path: String) -> Bool {
         let first = path.split(separator: "/").first.map(String.init) ?? ""
-        return ["admin", "api", "healthz", "readyz", "metrics"].contains(first) || path == "/"
+        return ["admin", "v1", "healthz", "readyz", "metrics"].contains(first) || path == "/"
     }
 
     func resolve(method: String, path: String) -> Resolution {

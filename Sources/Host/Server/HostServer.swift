@@ -91,7 +91,10 @@ public final class HostServer: Sendable {
         }
         AdminAPI(service: admin, runtime: runtime, logger: logger).register(
             on: router, token: configuration.adminToken)
-        TenantAPI(service: admin).register(on: router)
+        TenantAPI(
+            service: admin, store: runtime.environment.conversations, engine: conversations,
+            adminToken: configuration.adminToken
+        ).register(on: router)
         return router
     }
 

@@ -5,12 +5,17 @@ import Hummingbird
 struct JSONBody {
     let object: [String: Any]
 
-    init(_ request: Request, limit: Int = 1 << 20) async throws {
+    /// - Parameter allowEmpty: an empty body reads as `{}` (for actions whose fields are all optional).
+    init(_ request: Request, limit: Int = 1 << 20, allowEmpty: Bool = false) async throws {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
             throw Problem(status: 413, title: "Content Too Large", detail: "body larger than \(limit) bytes")
+        }
+        if allowEmpty && buffer.readableBytes == 0 {
+            object = [:]
+            return
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
         else {
@@ -46,6 +51,16 @@ struct JSONBody {
         guard let value = object[key], !(value is NSNull) else { return nil }
         guard let bool = value as? Bool else { throw Problem.unprocessable("\(key) must be true or false", field: key) }
         return bool
+    }
+
+    func optionalInt(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard !SettingsSchema.isBool(value), let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
+            range.contains(number.intValue)
+        else {
+            throw Problem.unprocessable("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound)", field: key)
+        }
+        return number.intValue
     }
 
     /// A nested object re-encoded as JSON text ("{}" when absent).
