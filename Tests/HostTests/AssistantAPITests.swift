@@ -21,10 +21,9 @@ struct AssistantAPITests {
             .PUT, "/tenants/acme/assistant",
             json: [
                 "assistant_name": "Alice", "company_name": "Acme Pet Care", "language": "pt",
-                "timezone": "America/Sao_Paulo", "agent": ["kind": "template", "api_key": "sk-very-secret"],
+                "timezone": "America/Sao_Paulo", "agent": ["kind": "template"],
             ])
         #expect(put.status == 200, "\(put.text)")
-        #expect((put.json["agent"] as? [String: Any])?["api_key"] as? String == "********")
         _ = try await ConversationTests.inbound(host, "a", ["external_id": "p-1", "from": "+15550001", "text": "oi"])
         #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a").count == 1 })
         let reply = try await ConversationTests.sent(host, "a").values.first?["text"] as? String ?? ""
@@ -38,9 +37,28 @@ struct AssistantAPITests {
         let badAgent = try await host.admin(.PATCH, "/tenants/acme/assistant", json: ["agent": ["kind": "oracle"]])
         #expect(badAgent.json["field"] as? String == "agent.kind")
         #expect(try await host.admin(.PATCH, "/tenants/acme/assistant", json: ["colour": "red"]).status == 422)
+        let missingURL = try await host.admin(
+            .PATCH, "/tenants/acme/assistant", json: ["agent": ["kind": "http", "agent": "sales"]])
+        #expect(missingURL.json["field"] as? String == "agent.url", "\(missingURL.text)")
+        let http = try await host.admin(
+            .PATCH, "/tenants/acme/assistant",
+            json: ["agent": ["kind": "http", "url": "http://127.0.0.1:9/agent", "agent": "sales", "api_key": "sk-very-secret"]])
+        #expect(http.status == 200, "\(http.text)")
+        #expect((http.json["agent"] as? [String: Any])?["api_key"] as? String == "********")
         let patched = try await host.admin(.PATCH, "/tenants/acme/assistant", json: ["assistant_name": "Alicia"])
         #expect(patched.json["company_name"] as? String == "Acme Pet Care", "PATCH keeps the rest")
         #expect((patched.json["agent"] as? [String: Any])?["api_key"] as? String == "********", "and the key")
+        let kept = try await host.admin(
+            .PATCH, "/tenants/acme/assistant",
+            json: ["agent": ["kind": "http", "url": "http://127.0.0.1:9/v2", "agent": "sales", "api_key": "********"]])
+        #expect((kept.json["agent"] as? [String: Any])?["api_key"] as? String == "********", "the mask keeps the key")
+        let tenantId = try #require(try host.runtime.database.tenant(slug: "acme")?.id)
+        let agent = try host.server.conversations.assistants.assistant(tenantId: tenantId).agent
+        guard case .http(let settings) = agent else {
+            Issue.record("expected the http agent, got \(agent)")
+            return
+        }
+        #expect(settings.apiKey == "sk-very-secret" && settings.url == "http://127.0.0.1:9/v2")
         #expect(try await host.admin(.POST, "/tenants/acme/assistant/reload").status == 200)
         #expect(try await host.admin(.GET, "/tenants/nobody/assistant").status == 404)
 

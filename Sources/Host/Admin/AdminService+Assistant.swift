@@ -74,8 +74,8 @@ extension AdminService {
                 }
                 do {
                     _ = try AgentConfiguration.settings(from: agent.merging(secrets) { $1 })
-                } catch let invalid as AgentConfiguration.Invalid {
-                    throw Problem.unprocessable(invalid.description, field: invalid.field)
+                } catch {
+                    throw Problem.unprocessable(error.description, field: error.field)
                 }
                 config["agent"] = agent
                 agentSecrets = secrets

@@ -2,20 +2,9 @@ import Foundation
 
 /// Agent settings from stored JSON, and the per-instance override channels carry.
 enum AgentConfiguration {
-    struct Invalid: Error, CustomStringConvertible {
-        var field: String
-        var reason: String
-        var description: String { "\(field): \(reason)" }
-    }
-
-    /// `{"kind": "template" | "http" | "openai", …}` → settings. (The http and openai kinds are
-    /// read by the agent backends' own parser once they exist; until then they are refused.)
-    static func settings(from object: [String: Any]) throws -> AgentSettings {
-        let kind = object["kind"] as? String ?? "template"
-        switch kind {
-        case "template": return .template
-        default: throw Invalid(field: "agent.kind", reason: "unknown agent kind \"\(kind)\"")
-        }
+    /// `{"kind": "template" | "http" | "openai", …}` → settings; errors name the field.
+    static func settings(from object: [String: Any]) throws(AgentSettingsError) -> AgentSettings {
+        try AgentSettings(agentObject: object)
     }
 
     /// A channel instance's own agent (seed 004): settings `agent_api_url`, `agent_api_key`,

@@ -44,7 +44,8 @@ public final class HostServer: Sendable {
             runtime: runtime, assistants: assistants)
         conversations = ConversationEngine(
             store: runtime.environment.conversations, runtime: runtime, assistants: assistants,
-            settings: configuration.conversations, logger: logger, makeBackend: { _ in TemplateAgent() })
+            settings: configuration.conversations, logger: logger,
+            makeBackend: { [httpClient] in SwitchboardHost.makeBackend($0, httpClient: httpClient) })
         watcher = try RegistryWatcher(
             database: database, runtime: runtime, storage: storage, assistants: conversations.assistants, logger: logger)
     }
