@@ -156,6 +156,22 @@ if ProcessInfo.processInfo.environment["SWITCHBOARD_BENCHMARKS"] != nil {
     )
     package.products.append(
         .executable(name: "switchboard-registry-benchmark", targets: ["RegistryBenchmark"]))
+    // Inbound -> template agent -> outbound through a C plugin: latency and messages per second.
+    package.targets.append(
+        .executableTarget(
+            name: "ConversationBenchmark",
+            dependencies: [
+                "SwitchboardHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ConversationBenchmark",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(
+        .executable(name: "switchboard-conversation-benchmark", targets: ["ConversationBenchmark"]))
     // A Swift SDK plugin whose hooks do nothing: the subject of the SDK hook round-trip benchmark.
     package.targets.append(
         .target(

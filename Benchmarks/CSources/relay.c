@@ -1,6 +1,8 @@
 /*
  * relay.c: the channel plugin of the conversation benchmark. POST /webhook/relay/{instance}/in
- * hands the body to inbound_deliver and answers 200; on_send accepts every message at once and
+ * hands the body to inbound_deliver and answers 200; POST …/ping answers 200 at once (the
+ * baseline: the same HTTP round trip through the host without the conversation core); on_send
+ * accepts every message at once and
  * counts it. The benchmark reads the count through bench_relay_sent() (the same library,
  * reopened with RTLD_NOLOAD) to see when replies leave the host.
  */
@@ -38,10 +40,13 @@ static void on_instance_stop(void *instance) { free(instance); }
 static sb_status_t on_http_request(void *instance, const sb_http_request_t *req, sb_response_t response, sb_error_t *err) {
     (void)err;
     sb_instance_t self = *(sb_instance_t *)instance;
+    sb_header_t header = {sb_str("content-type"), sb_str("application/json")};
+    if (req->subpath.len == 5 && memcmp(req->subpath.ptr, "/ping", 5) == 0) {
+        return host->response_send(response, 200, &header, 1, sb_str("{\"ok\":true}"));
+    }
     uint8_t message[512];
     sb_error_t error = {sizeof(sb_error_t), 0, message, sizeof message, 0};
     sb_status_t status = host->inbound_deliver(self, req->body, NULL, &error);
-    sb_header_t header = {sb_str("content-type"), sb_str("application/json")};
     sb_bytes_t body = status == SB_OK ? sb_str("{\"ok\":true}") : sb_str("{\"ok\":false}");
     return host->response_send(response, status == SB_OK ? 200 : 500, &header, 1, body);
 }
@@ -54,6 +59,7 @@ static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t resul
 
 static const sb_route_t routes[] = {
     {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"POST", 4}, {(const uint8_t *)"/in", 3}},
+    {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"POST", 4}, {(const uint8_t *)"/ping", 5}},
 };
 
 static const sb_plugin_hooks_t hooks = {
@@ -75,7 +81,7 @@ static const sb_plugin_descriptor_t descriptor = {
     .version = {(const uint8_t *)"1.0.0", 5},
     .settings_schema = {(const uint8_t *)"{\"type\":\"object\"}", 17},
     .routes = routes,
-    .route_count = 1,
+    .route_count = 2,
     .hooks = &hooks,
 };
 
