@@ -9,7 +9,8 @@ struct Switchboard: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "A multi-tenant messaging host that loads channel plugins as shared libraries.",
         subcommands: [
-            Serve.self, Tenants.self, Instances.self, APIKeyCommands.self, Plugins.self, Migrate.self, Seed.self,
+            Serve.self, Tenants.self, Instances.self, APIKeyCommands.self, AssistantCommands.self, Plugins.self,
+            Migrate.self, Seed.self,
             ConfigCommand.self, SDK.self,
         ])
 }

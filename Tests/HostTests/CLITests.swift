@@ -47,6 +47,18 @@ struct CLITests {
         #expect(bad.output.contains("settings.agent_timeout"), "\(bad.output)")
         #expect(try await host.admin(.GET, "/instances?tenant=umbrella").json["items"].map { ($0 as? [Any])?.count } == 1)
 
+        // The running server's cached assistant follows a CLI change.
+        let umbrella = try #require(try host.runtime.database.tenant(slug: "umbrella"))
+        #expect(try host.server.conversations.assistants.assistant(tenantId: umbrella.id).profile.assistantName == "Assistant")
+        let renamed = try await Self.cli(data, "assistant", "update", "umbrella", "--name", "Zed", "--company", "Umbrella Co")
+        #expect(renamed.status == 0, "\(renamed.output)")
+        #expect(
+            try await eventually {
+                try host.server.conversations.assistants.assistant(tenantId: umbrella.id).profile.assistantName == "Zed"
+            })
+        let badZone = try await Self.cli(data, "assistant", "update", "umbrella", "--timezone", "Mars/Base")
+        #expect(badZone.status == 1 && badZone.output.contains("(timezone)"), "\(badZone.output)")
+
         let key = try await Self.cli(data, "apikeys", "create", "umbrella", "--scope", "tenant", "--json")
         let secret = try #require(Self.json(key.output)["key"] as? String)
         #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 200)
@@ -91,6 +103,15 @@ struct CLITests {
         #expect(Set(instances?.compactMap { $0["plugin"] as? String } ?? []) == ["evolution", "sms", "webchat"])
         let shown = Self.json(try await Self.cli(data, "tenants", "show", "globex", "--json").output)
         #expect((shown["assistant"] as? [String: Any])?["assistant_name"] as? String == "Bruno")
+
+        let draft = Self.json(try await Self.cli(data, "assistant", "prompts", "add", "globex", "--content", "Be brief.", "--json").output)
+        let draftId = try #require(draft["id"] as? String)
+        #expect(try await Self.cli(data, "assistant", "prompts", "publish", "globex", draftId).status == 0)
+        #expect(try await Self.cli(data, "assistant", "knowledge", "add", "globex", "--title", "Hours", "--text", "9-5").status == 0)
+        let assistant = Self.json(try await Self.cli(data, "assistant", "show", "globex", "--json").output)
+        #expect(assistant["assistant_name"] as? String == "Bruno")
+        #expect((assistant["prompt"] as? [String: Any])?["content"] as? String == "Be brief.")
+        #expect(assistant["knowledge_items"] as? Int == 1)
 
         let plugins = try await Fixtures.run(
             Self.binary, ["plugins", "list", "--server", "http://127.0.0.1:1", "--token", "none"])
