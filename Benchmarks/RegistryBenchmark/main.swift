@@ -197,12 +197,18 @@ func startServer(dataDirectory: String, mode: String) -> StartRun {
     environment["SWITCHBOARD_PLUGIN_DIRS"] = binDirectory
     environment["SWITCHBOARD_LOG_LEVEL"] = "error"
     process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    let logFile = scratch + "/serve-\(mode).log"
+    _ = fileManager.createFile(atPath: logFile, contents: nil)
+    let log = FileHandle(forWritingAtPath: logFile)
+    process.standardOutput = log
+    process.standardError = log
     let start = nanoseconds()
     do { try process.run() } catch { fail("cannot start switchboard: \(error)") }
     while status(port: port, path: "/readyz") != 200 {
-        guard process.isRunning else { fail("switchboard exited during start-up (\(mode), \(dataDirectory))") }
+        guard process.isRunning else {
+            let output = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            fail("switchboard exited during start-up (\(mode), status \(process.terminationStatus)):\n\(output.suffix(3000))")
+        }
         guard nanoseconds() - start < 120_000_000_000 else { fail("switchboard not ready after 120 s") }
         usleep(2_000)
     }

@@ -1,64 +1,93 @@
 import SwitchboardStorage
 
-/// An instance record with its tenant: what a request for an instance is bound to.
-public struct ResolvedInstance: Sendable {
-    public var instance: InstanceRecord
-    public var tenant: TenantRecord
+/// An instance record with its tenant: what a request for an instance is bound to. Immutable;
+/// a change to either record makes a new one.
+public final class ResolvedInstance: Sendable {
+    public let instance: InstanceRecord
+    public let tenant: TenantRecord
+
+    init(instance: InstanceRecord, tenant: TenantRecord) {
+        self.instance = instance
+        self.tenant = tenant
+    }
 
     /// The instance may run: enabled, and its tenant active.
     public var isServable: Bool { instance.enabled && tenant.status == .active }
 }
 
 /// The registry in memory: every tenant and instance record, indexed for request routing, so a
-/// webhook is bound to its tenant and instance configuration without touching storage.
+/// webhook is bound to its tenant and instance configuration without touching storage. Lookups
+/// are two dictionary reads and return a shared object (no record is copied).
 /// A plain value: the runtime keeps it current on every registry change it applies.
 struct RegistryIndex: Sendable {
     typealias Entry = ResolvedInstance
 
     private(set) var tenants: [String: TenantRecord] = [:]
     private(set) var instances: [String: InstanceRecord] = [:]
-    /// plugin → instance name → instance id.
-    private var names: [String: [String: String]] = [:]
-    /// plugin → id of its default instance.
-    private var defaults: [String: String] = [:]
+    /// Instance ids by tenant id.
+    private var byTenant: [String: Set<String>] = [:]
+    /// plugin → instance name → entry (only instances whose tenant is known).
+    private var names: [String: [String: Entry]] = [:]
+    /// plugin → its default instance's entry.
+    private var defaults: [String: Entry] = [:]
+    private var entries: [String: Entry] = [:]
 
     init(tenants: [TenantRecord] = [], instances: [InstanceRecord] = []) {
         for tenant in tenants { self.tenants[tenant.id] = tenant }
         for instance in instances { upsert(instance) }
     }
 
-    /// The instance a route names (or the plugin's default) with its tenant.
+    /// The instance a route names (or the plugin's default when `name` is nil) with its tenant.
     func lookup(plugin: String, name: String?) -> Entry? {
-        let id = name.map { names[plugin]?[$0] } ?? defaults[plugin]
-        guard let id, let instance = instances[id], let tenant = tenants[instance.tenantId] else { return nil }
-        return Entry(instance: instance, tenant: tenant)
+        guard let name else { return defaults[plugin] }
+        return names[plugin]?[name]
     }
 
-    func entry(id: String) -> Entry? {
-        guard let instance = instances[id], let tenant = tenants[instance.tenantId] else { return nil }
-        return Entry(instance: instance, tenant: tenant)
-    }
+    func entry(id: String) -> Entry? { entries[id] }
 
     var instanceCount: Int { instances.count }
 
     mutating func upsert(_ instance: InstanceRecord) {
         remove(instanceId: instance.id)
         instances[instance.id] = instance
-        names[instance.plugin, default: [:]][instance.name] = instance.id
-        if instance.isDefault { defaults[instance.plugin] = instance.id }
+        byTenant[instance.tenantId, default: []].insert(instance.id)
+        index(instance)
     }
 
     mutating func remove(instanceId id: String) {
         guard let old = instances.removeValue(forKey: id) else { return }
-        if names[old.plugin]?[old.name] == id { names[old.plugin]?[old.name] = nil }
-        if defaults[old.plugin] == id { defaults[old.plugin] = nil }
+        byTenant[old.tenantId]?.remove(id)
+        unindex(old)
     }
 
-    mutating func upsert(_ tenant: TenantRecord) { tenants[tenant.id] = tenant }
+    /// Add or change a tenant: its instances' entries are rebuilt with the new record.
+    mutating func upsert(_ tenant: TenantRecord) {
+        tenants[tenant.id] = tenant
+        for id in byTenant[tenant.id] ?? [] {
+            guard let instance = instances[id] else { continue }
+            unindex(instance)
+            index(instance)
+        }
+    }
 
     /// Forget a tenant and every instance of it.
     mutating func remove(tenantId id: String) {
         tenants[id] = nil
-        for instance in instances.values where instance.tenantId == id { remove(instanceId: instance.id) }
+        for instanceId in byTenant[id] ?? [] { remove(instanceId: instanceId) }
+        byTenant[id] = nil
+    }
+
+    private mutating func index(_ instance: InstanceRecord) {
+        guard let tenant = tenants[instance.tenantId] else { return }
+        let entry = Entry(instance: instance, tenant: tenant)
+        entries[instance.id] = entry
+        names[instance.plugin, default: [:]][instance.name] = entry
+        if instance.isDefault { defaults[instance.plugin] = entry }
+    }
+
+    private mutating func unindex(_ instance: InstanceRecord) {
+        entries[instance.id] = nil
+        if names[instance.plugin]?[instance.name]?.instance.id == instance.id { names[instance.plugin]?[instance.name] = nil }
+        if defaults[instance.plugin]?.instance.id == instance.id { defaults[instance.plugin] = nil }
     }
 }
