@@ -332,12 +332,18 @@ typedef struct sb_host_api {
 
     /**
      * Hand an inbound message to the conversation core. It is durably stored
-     * before this returns SB_OK. message_json:
+     * before this returns SB_OK (answer the provider only then). message_json:
      * {"external_id": "...", "from": "...", "from_name": "...", "text": "...",
-     *  "thread_key": "...", "timestamp": 1700000000, "metadata": {...}}
-     * (external_id, from and text required). *out_json (may be NULL):
-     * {"message_id": "...", "conversation_id": "...", "duplicate": false}.
-     * A redelivered external_id is SB_OK with "duplicate": true.
+     *  "thread_key": "...", "timestamp": 1700000000, "metadata": {...},
+     *  "attachments": [{...}], "from_human": false}
+     * (external_id, from and text required; thread_key groups messages into one
+     * conversation, default: one per sender; from_human true: a person on the
+     * tenant's side wrote it on the channel itself, so the assistant pauses in
+     * that conversation). *out_json (may be NULL):
+     * {"message_id": "...", "conversation_id": "...", "duplicate": false,
+     *  "reply_queued": true}.
+     * A redelivered external_id is SB_OK with "duplicate": true and gets no
+     * second reply. Blocks the calling thread until the write is committed.
      */
     sb_status_t (*inbound_deliver)(sb_instance_t instance, sb_bytes_t message_json, sb_owned_bytes_t *out_json,
                                    sb_error_t *err);
@@ -469,10 +475,16 @@ typedef struct sb_plugin_hooks {
 
     /**
      * Send one outbound message on the channel. message_json:
-     * {"to": "...", "text": "...", "message_id": "...", "conversation_id": "...",
-     *  "thread_key": "...", "metadata": {...}}.
-     * On SB_OK the plugin may write a JSON result to `result` with
-     * host->output_write: {"external_id": "...", "status": "sent"}.
+     * {"to": "...", "to_name": "...", "text": "...", "message_id": "...",
+     *  "conversation_id": "...", "thread_key": "...", "author": "assistant",
+     *  "reply_to": "...", "attempt": 1, "attachments": [...], "metadata": {...}}.
+     * The host retries until SB_OK (at least once delivery): use message_id to
+     * make sends idempotent. On SB_OK the plugin may write a JSON result to
+     * `result` with host->output_write: {"external_id": "...", "status": "sent"}.
+     * Failures: SB_ERR_INVALID_ARGUMENT, SB_ERR_NOT_FOUND, SB_ERR_DENIED,
+     * SB_ERR_TOO_LARGE and SB_ERR_UNSUPPORTED are permanent (the provider refused:
+     * the message is marked failed with err's text); any other status is retried
+     * with backoff.
      */
     sb_status_t (*on_send)(void *instance, sb_bytes_t message_json, sb_output_t result, sb_error_t *err);
 
