@@ -124,10 +124,14 @@ public struct InboundMessage: Sendable {
     /// Unix time in seconds.
     public var timestamp: Int64?
     public var metadata: JSONValue?
+    /// Attachment metadata objects (type, url, mime type, name, size…).
+    public var attachments: [JSONValue]?
+    /// A person on the tenant's side wrote it on the channel itself: the assistant pauses.
+    public var fromHuman: Bool
 
     public init(
         externalID: String, from: String, text: String, fromName: String? = nil, threadKey: String? = nil,
-        timestamp: Int64? = nil, metadata: JSONValue? = nil
+        timestamp: Int64? = nil, metadata: JSONValue? = nil, attachments: [JSONValue]? = nil, fromHuman: Bool = false
     ) {
         self.externalID = externalID
         self.from = from
@@ -136,6 +140,8 @@ public struct InboundMessage: Sendable {
         self.threadKey = threadKey
         self.timestamp = timestamp
         self.metadata = metadata
+        self.attachments = attachments
+        self.fromHuman = fromHuman
     }
 
     /// The JSON the host expects.
@@ -148,6 +154,8 @@ public struct InboundMessage: Sendable {
         if let threadKey { m.append((key: "thread_key", value: .string(threadKey))) }
         if let timestamp { m.append((key: "timestamp", value: .integer(timestamp))) }
         if let metadata { m.append((key: "metadata", value: metadata)) }
+        if let attachments { m.append((key: "attachments", value: .array(attachments))) }
+        if fromHuman { m.append((key: "from_human", value: .bool(true))) }
         return .object(m)
     }
 }
@@ -158,17 +166,20 @@ public struct InboundReceipt: Sendable, Equatable {
     public var conversationID: String
     /// True when the external id had been delivered before.
     public var duplicate: Bool
+    /// The tenant's assistant will answer it.
+    public var replyQueued: Bool
 
-    public init(messageID: String, conversationID: String, duplicate: Bool) {
+    public init(messageID: String, conversationID: String, duplicate: Bool, replyQueued: Bool = false) {
         self.messageID = messageID
         self.conversationID = conversationID
         self.duplicate = duplicate
+        self.replyQueued = replyQueued
     }
 
     init(json: JSONValue) {
         self.init(
             messageID: json["message_id"]?.stringValue ?? "",
             conversationID: json["conversation_id"]?.stringValue ?? "",
-            duplicate: json["duplicate"]?.boolValue ?? false)
+            duplicate: json["duplicate"]?.boolValue ?? false, replyQueued: json["reply_queued"]?.boolValue ?? false)
     }
 }
