@@ -84,4 +84,23 @@ struct AssistantAPITests {
         let tenantId = try #require(try host.runtime.database.tenant(slug: "acme")?.id)
         #expect(try host.server.conversations.assistants.assistant(tenantId: tenantId).prompt == "Be kind.")
     }
+
+    @Test("a knowledge item is looked up before the body is read: an unknown one is a 404 whatever the body")
+    func knowledgeLookedUpFirst() async throws {
+        try await RouterHost.run(label: "assistant-knowledge-404") { host in
+            _ = try await host.admin(.POST, "/tenants", json: ["slug": "acme"])
+            let item = try await host.admin(
+                .POST, "/tenants/acme/assistant/knowledge", json: ["title": "Hours", "text": "9-17"])
+            let id = try #require(item.json["id"] as? String)
+            let token = [("Authorization", "Bearer \(LiveHost.adminToken)")]
+            for body in TenantResolutionTests.refusedBodies {
+                let unknown = try await host.send(
+                    .PATCH, "/admin/v1/tenants/acme/assistant/knowledge/kn_nope", body: body, headers: token)
+                #expect(unknown.status == 404, "\(body.count) bytes: \(unknown.text)")
+                let known = try await host.send(
+                    .PATCH, "/admin/v1/tenants/acme/assistant/knowledge/\(id)", body: body, headers: token)
+                #expect([400, 413, 422].contains(known.status), "\(body.count) bytes: \(known.text)")
+            }
+        }
+    }
 }

@@ -124,6 +124,15 @@ extension AdminService {
         try database.knowledgeItems(tenantId: try tenant(tenantKey).id)
     }
 
+    /// One knowledge item of the tenant's; 404 when there is none.
+    public func knowledgeItem(_ tenantKey: String, id: String) throws -> KnowledgeRecord {
+        let tenant = try tenant(tenantKey)
+        guard let item = try database.knowledgeItem(tenantId: tenant.id, id: id) else {
+            throw Problem.notFound("no knowledge item \(id) for tenant \(tenant.slug)")
+        }
+        return item
+    }
+
     public func createKnowledge(_ tenantKey: String, title: String, text: String) throws -> KnowledgeRecord {
         let tenant = try tenant(tenantKey)
         try Self.requireText(title, field: "title", maxLength: 200)
