@@ -133,6 +133,14 @@ extension HostDatabase {
         ).rows.map(Self.knowledge(from:))
     }
 
+    /// One knowledge item of the tenant's, or nil.
+    public func knowledgeItem(tenantId: String, id: String) throws -> KnowledgeRecord? {
+        try connection.query(
+            "SELECT \(Self.knowledgeColumns) FROM knowledge_items WHERE id = ?1 AND tenant_id = ?2",
+            [.text(id), .text(tenantId)]
+        ).rows.first.map(Self.knowledge(from:))
+    }
+
     public func createKnowledgeItem(tenantId: String, title: String, text: String) throws -> KnowledgeRecord {
         try connection.transaction {
             try requireTenant(tenantId)

@@ -102,4 +102,65 @@ struct AssistantAPITests {
         let tenantId = try #require(try host.runtime.database.tenant(slug: "acme")?.id)
         #expect(try host.server.conversations.assistants.assistant(tenantId: tenantId).prompt == "Be kind.")
     }
+
+    @Test(
+        "PUT replaces the agent with its key; an agent needs a string kind; several bad fields name the first in sorted order"
+    )
+    func replaceAndValidate() async throws {
+        try await RouterHost.run(label: "assistant-replace") { host in
+            _ = try await host.admin(.POST, "/tenants", json: ["slug": "acme"])
+            func agent(_ reply: LiveHost.Reply) -> [String: Any] { reply.json["agent"] as? [String: Any] ?? [:] }
+            let keyed = try await host.admin(
+                .PUT, "/tenants/acme/assistant",
+                json: [
+                    "company_name": "Acme",
+                    "agent": ["kind": "http", "url": "http://127.0.0.1:9/a", "agent": "x", "api_key": "sk-1"],
+                ])
+            #expect(agent(keyed)["api_key"] as? String == "********")
+            let kept = try await host.admin(
+                .PUT, "/tenants/acme/assistant",
+                json: ["agent": ["kind": "http", "url": "http://127.0.0.1:9/a", "agent": "x", "api_key": "********"]])
+            #expect(agent(kept)["api_key"] as? String == "********", "the mask keeps the key of the same kind")
+            #expect(kept.json["company_name"] as? String == "our team", "PUT replaces the rest")
+            let replaced = try await host.admin(.PUT, "/tenants/acme/assistant", json: ["assistant_name": "Bob"])
+            #expect(replaced.status == 200)
+            #expect(agent(replaced).keys.sorted() == ["kind"], "a PUT without an agent drops the agent's key: \(replaced.text)")
+            let reread = try await host.admin(.GET, "/tenants/acme/assistant")
+            #expect(agent(reread).keys.sorted() == ["kind"])
+
+            for refused in [[:], ["kind": 5], ["kind": ""], ["api_key": "sk-2"]] as [[String: Any]] {
+                let reply = try await host.admin(.PATCH, "/tenants/acme/assistant", json: ["agent": refused])
+                #expect(reply.status == 422, "\(refused)")
+                #expect(reply.json["field"] as? String == "agent.kind", "\(refused)")
+            }
+            #expect(agent(try await host.admin(.GET, "/tenants/acme/assistant"))["kind"] as? String == "template")
+
+            for _ in 0..<8 {
+                let reply = try await host.admin(
+                    .PATCH, "/tenants/acme/assistant",
+                    json: ["timezone": "Mars/Olympus", "language": "english!", "company_name": ""])
+                #expect(reply.status == 422)
+                #expect(reply.json["field"] as? String == "company_name")
+            }
+        }
+    }
+
+    @Test("a knowledge item is looked up before the body is read: an unknown one is a 404 whatever the body")
+    func knowledgeLookedUpFirst() async throws {
+        try await RouterHost.run(label: "assistant-knowledge-404") { host in
+            _ = try await host.admin(.POST, "/tenants", json: ["slug": "acme"])
+            let item = try await host.admin(
+                .POST, "/tenants/acme/assistant/knowledge", json: ["title": "Hours", "text": "9-17"])
+            let id = try #require(item.json["id"] as? String)
+            let token = [("Authorization", "Bearer \(LiveHost.adminToken)")]
+            for body in TenantResolutionTests.refusedBodies {
+                let unknown = try await host.send(
+                    .PATCH, "/admin/v1/tenants/acme/assistant/knowledge/kn_nope", body: body, headers: token)
+                #expect(unknown.status == 404, "\(body.count) bytes: \(unknown.text)")
+                let known = try await host.send(
+                    .PATCH, "/admin/v1/tenants/acme/assistant/knowledge/\(id)", body: body, headers: token)
+                #expect([400, 413, 422].contains(known.status), "\(body.count) bytes: \(known.text)")
+            }
+        }
+    }
 }

@@ -177,6 +177,8 @@ struct OpenAPITests {
         try await walk.tenants()
         let instances = try await walk.instances()
         try await walk.apiKeys(instance: instances.echo)
+        try await walk.assistant()
+        try await walk.conversations(probe: instances.probe, otherTenantsInstance: instances.echo)
         #expect(contract.uncovered == [], "operations no reply covered")
     }
 }
@@ -263,7 +265,7 @@ private struct OperationWalk {
         try await call(.DELETE, a + "/tenants/doomed", expect: 404)
     }
 
-    func instances() async throws -> (echo: String, evolution: String) {
+    func instances() async throws -> (echo: String, evolution: String, probe: String) {
         let a = Self.admin
         let echo = try await call(
             .POST, a + "/instances", json: ["tenant": "acme", "plugin": "echo", "name": "main", "is_default": true],
@@ -325,7 +327,7 @@ private struct OperationWalk {
         try await call(.POST, a + "/instances/\(echoId)/send", body: Self.huge, expect: 413)
         try await call(.DELETE, a + "/instances/echo%2Fspare", expect: 204)
         try await call(.DELETE, a + "/instances/echo%2Fspare", expect: 404)
-        return (echoId, evolutionId)
+        return (echoId, evolutionId, probeId)
     }
 
     func apiKeys(instance: String) async throws {
@@ -364,5 +366,217 @@ private struct OperationWalk {
         try await call(.GET, "/v1/tenant", headers: [("Authorization", "Bearer \(key)")], expect: 401)
         let revoked = try await call(.GET, a + "/tenants/acme/api-keys", expect: 200)
         #expect(revoked.text.contains(#""revoked":true"#))
+    }
+
+    /// `/admin/v1/tenants/{tenant}/assistant…` of acme: profile and agent, prompts, knowledge.
+    func assistant() async throws {
+        let a = Self.admin + "/tenants/acme/assistant"
+        let nope = Self.admin + "/tenants/nope/assistant"
+        let initial = try await call(.GET, a, expect: 200)
+        #expect(initial.json["prompt"] is NSNull)
+        #expect((initial.json["agent"] as? [String: Any])?["kind"] as? String == "template")
+        try await call(.GET, nope, expect: 404)
+
+        let replaced = try await call(
+            .PUT, a,
+            json: [
+                "assistant_name": "Alice", "company_name": "Acme", "language": "pt-BR", "timezone": "Europe/Lisbon",
+                "agent": ["kind": "http", "url": "http://127.0.0.1:9/agent", "agent": "walk", "api_key": "sk-walk-secret"],
+            ], expect: 200)
+        #expect((replaced.json["agent"] as? [String: Any])?["api_key"] as? String == "********")
+        #expect(!replaced.text.contains("sk-walk-secret"))
+        for (json, field) in [
+            (["language": "english!"], "language"), (["agent": ["kind": "oracle"]], "agent.kind"),
+            (["agent": ["api_key": "sk"]], "agent.kind"), (["agent": "template"], "agent"),
+            (["colour": "red"], "colour"),
+        ] as [([String: Any], String)] {
+            let refused = try await call(.PUT, a, json: json, expect: 422)
+            #expect(refused.json["field"] as? String == field)
+        }
+        try await call(.PUT, a, body: Array("{".utf8), expect: 400)
+        try await call(.PUT, a, body: Self.huge, expect: 413)
+        try await call(.PUT, nope, json: ["assistant_name": "Nope"], expect: 404)
+
+        let patched = try await call(.PATCH, a, json: ["assistant_name": "Alicia"], expect: 200)
+        #expect(patched.json["company_name"] as? String == "Acme", "PATCH keeps the rest")
+        for (json, field) in [
+            (["timezone": "Mars/Olympus"], "timezone"), (["company_name": ""], "company_name"),
+            (["assistant_name": 7], "assistant_name"), (["bogus": true], "bogus"),
+        ] as [([String: Any], String)] {
+            let refused = try await call(.PATCH, a, json: json, expect: 422)
+            #expect(refused.json["field"] as? String == field)
+        }
+        try await call(.PATCH, a, body: Array("[]".utf8), expect: 400)
+        try await call(.PATCH, a, body: Self.huge, expect: 413)
+        try await call(.PATCH, nope, json: ["assistant_name": "Nope"], expect: 404)
+        try await call(.POST, a + "/reload", expect: 200)
+        try await call(.POST, nope + "/reload", expect: 404)
+
+        let draft = try await call(.POST, a + "/prompts", json: ["content": "Be brief."], expect: 201)
+        #expect(draft.json["status"] as? String == "draft")
+        let draftId = try #require(draft.json["id"] as? String)
+        let blank = try await call(.POST, a + "/prompts", json: ["content": " "], expect: 422)
+        #expect(blank.json["field"] as? String == "content")
+        let extra = try await call(.POST, a + "/prompts", json: ["content": "x", "bogus": 1], expect: 422)
+        #expect(extra.json["field"] as? String == "bogus")
+        try await call(.POST, a + "/prompts", body: Array("{".utf8), expect: 400)
+        try await call(.POST, a + "/prompts", body: Self.huge, expect: 413)
+        try await call(.POST, nope + "/prompts", json: ["content": "x"], expect: 404)
+        let published = try await call(.POST, a + "/prompts/\(draftId)/publish", expect: 200)
+        #expect(published.json["status"] as? String == "published" && published.json["published_at"] is Int)
+        try await call(.POST, a + "/prompts/prm_nope/publish", expect: 404)
+        try await call(.POST, nope + "/prompts/\(draftId)/publish", expect: 404)
+        let versions = try await call(.GET, a + "/prompts", expect: 200)
+        #expect((versions.json["items"] as? [Any])?.count == 1)
+        try await call(.GET, nope + "/prompts", expect: 404)
+        let live = try await call(.GET, a, expect: 200)
+        #expect((live.json["prompt"] as? [String: Any])?["id"] as? String == draftId)
+
+        let item = try await call(.POST, a + "/knowledge", json: ["title": "Hours", "text": "Mon-Fri 9-17"], expect: 201)
+        let itemId = try #require(item.json["id"] as? String)
+        for (json, field) in [
+            (["title": "Hours"], "text"), (["title": " ", "text": "x"], "title"),
+            (["title": "x", "text": "y", "bogus": 1], "bogus"),
+        ] as [([String: Any], String)] {
+            let refused = try await call(.POST, a + "/knowledge", json: json, expect: 422)
+            #expect(refused.json["field"] as? String == field)
+        }
+        try await call(.POST, a + "/knowledge", body: Array("{".utf8), expect: 400)
+        try await call(.POST, a + "/knowledge", body: Self.huge, expect: 413)
+        try await call(.POST, nope + "/knowledge", json: ["title": "x", "text": "y"], expect: 404)
+        let listed = try await call(.GET, a + "/knowledge", expect: 200)
+        #expect((listed.json["items"] as? [Any])?.count == 1)
+        try await call(.GET, nope + "/knowledge", expect: 404)
+        let changed = try await call(.PATCH, a + "/knowledge/\(itemId)", json: ["text": "Mon-Sat 9-17"], expect: 200)
+        #expect(changed.json["title"] as? String == "Hours" && changed.json["text"] as? String == "Mon-Sat 9-17")
+        let badTitle = try await call(.PATCH, a + "/knowledge/\(itemId)", json: ["title": " "], expect: 422)
+        #expect(badTitle.json["field"] as? String == "title")
+        try await call(.PATCH, a + "/knowledge/\(itemId)", json: ["colour": "red"], expect: 422)
+        try await call(.PATCH, a + "/knowledge/\(itemId)", body: Array("{".utf8), expect: 400)
+        try await call(.PATCH, a + "/knowledge/\(itemId)", body: Self.huge, expect: 413)
+        try await call(.PATCH, a + "/knowledge/kn_nope", body: Array("{".utf8), expect: 404)
+        try await call(.PATCH, nope + "/knowledge/\(itemId)", json: ["text": "x"], expect: 404)
+        #expect(try await call(.GET, a, expect: 200).json["knowledge_items"] as? Int == 1)
+        try await call(.DELETE, a + "/knowledge/\(itemId)", expect: 204)
+        try await call(.DELETE, a + "/knowledge/\(itemId)", expect: 404)
+        try await call(.DELETE, nope + "/knowledge/\(itemId)", expect: 404)
+    }
+
+    /// `/v1/conversations…` of globex, whose probe instance `p` delivers inbound messages; acme's
+    /// key sees none of them.
+    func conversations(probe: String, otherTenantsInstance: String) async throws {
+        let a = Self.admin
+        let key = try #require(
+            try await call(.POST, a + "/tenants/globex/api-keys", json: ["scope": "tenant"], expect: 201)
+                .json["key"] as? String)
+        let otherKey = try #require(
+            try await call(.POST, a + "/tenants/acme/api-keys", json: ["scope": "tenant"], expect: 201)
+                .json["key"] as? String)
+        let auth = [("Authorization", "Bearer \(key)")]
+        let other = [("X-Switchboard-Key", otherKey)]
+        let asAdmin = [("Authorization", "Bearer \(LiveHost.adminToken)"), ("X-Switchboard-Tenant", "globex")]
+
+        let inbound = #"{"external_id":"m2","from":"+15550002222","from_name":"Ann","text":"hello"}"#
+        #expect(try await host.request(.POST, "/webhook/probe/p/inbound", body: Array(inbound.utf8)).status == 200)
+        let first = try await call(.GET, "/v1/conversations?limit=1", headers: auth, expect: 200)
+        let cursor = try #require(first.json["next_cursor"] as? String)
+        let second = try await call(.GET, "/v1/conversations?limit=1&cursor=\(cursor)", headers: auth, expect: 200)
+        #expect(second.json["next_cursor"] is NSNull)
+        let all = (first.json["items"] as? [[String: Any]] ?? []) + (second.json["items"] as? [[String: Any]] ?? [])
+        let ann = try #require(all.first { ($0["contact"] as? [String: Any])?["name"] as? String == "Ann" })
+        let id = try #require(ann["id"] as? String)
+        let filtered = try await call(.GET, "/v1/conversations?instance=\(probe)", headers: auth, expect: 200)
+        #expect((filtered.json["items"] as? [Any])?.count == 2)
+        for (query, field) in [
+            ("instance=\(otherTenantsInstance)", "instance"), ("instance=ins_nope", "instance"), ("limit=0", "limit"),
+            ("cursor=cv_nope", "cursor"),
+        ] {
+            let refused = try await call(.GET, "/v1/conversations?\(query)", headers: auth, expect: 422)
+            #expect(refused.json["field"] as? String == field, "\(query)")
+        }
+        let admin = try await call(.GET, "/v1/conversations", headers: asAdmin, expect: 200)
+        #expect((admin.json["items"] as? [Any])?.count == 2)
+        let headerless = try await call(
+            .GET, "/v1/conversations", headers: [("Authorization", "Bearer \(LiveHost.adminToken)")], expect: 400)
+        #expect(headerless.json["field"] as? String == "x-switchboard-tenant")
+        try await call(
+            .GET, "/v1/conversations",
+            headers: [("Authorization", "Bearer \(LiveHost.adminToken)"), ("X-Switchboard-Tenant", "nope")], expect: 404)
+        try await call(.GET, "/v1/conversations", expect: 401)
+        let theirs = try await call(.GET, "/v1/conversations", headers: other, expect: 200)
+        #expect(!theirs.text.contains(id), "acme does not see globex's conversations")
+
+        let c = "/v1/conversations/\(id)"
+        let one = try await call(.GET, c, headers: auth, expect: 200)
+        #expect((one.json["contact"] as? [String: Any])?["external_id"] as? String == "+15550002222")
+        try await call(.GET, c, headers: asAdmin, expect: 200)
+        try await call(.GET, "/v1/conversations/cv_nope", headers: auth, expect: 404)
+        try await call(.GET, c, headers: other, expect: 404)
+        try await call(.GET, c, expect: 401)
+
+        // The template agent answers asynchronously: the inbound message and the reply.
+        #expect(
+            try await ConversationTests.eventually {
+                let reply = try await host.request(.GET, c + "/messages", headers: auth)
+                return (reply.json["items"] as? [Any])?.count == 2
+            })
+        let page = try await call(.GET, c + "/messages?limit=1", headers: auth, expect: 200)
+        #expect((page.json["items"] as? [[String: Any]])?.first?["direction"] as? String == "inbound")
+        let next = try #require(page.json["next_cursor"] as? String)
+        let rest = try await call(.GET, c + "/messages?cursor=\(next)", headers: auth, expect: 200)
+        #expect((rest.json["items"] as? [[String: Any]])?.first?["author"] as? String == "assistant")
+        #expect(rest.json["next_cursor"] is NSNull)
+        for (query, field) in [("limit=201", "limit"), ("cursor=msg_nope", "cursor")] {
+            let refused = try await call(.GET, c + "/messages?\(query)", headers: auth, expect: 422)
+            #expect(refused.json["field"] as? String == field, "\(query)")
+        }
+        try await call(.GET, "/v1/conversations/cv_nope/messages", headers: auth, expect: 404)
+        try await call(.GET, c + "/messages", headers: other, expect: 404)
+        try await call(.GET, c + "/messages", expect: 401)
+
+        let sent = try await call(.POST, c + "/messages", json: ["text": "We'll call you at 3"], headers: auth, expect: 201)
+        #expect(sent.json["status"] as? String == "queued" && sent.json["author"] as? String == "staff")
+        for (json, field) in [
+            (["text": " "], "text"), ([:], "text"), (["text": 3], "text"), (["text": "x", "bogus": 1], "bogus"),
+        ] as [([String: Any], String)] {
+            let refused = try await call(.POST, c + "/messages", json: json, headers: auth, expect: 422)
+            #expect(refused.json["field"] as? String == field)
+        }
+        try await call(.POST, c + "/messages", body: Array("{".utf8), headers: auth, expect: 400)
+        let large = Array(repeating: UInt8(ascii: " "), count: 64 * 1024 + 10)
+        try await call(.POST, c + "/messages", body: large, headers: auth, expect: 413)
+        try await call(.POST, "/v1/conversations/cv_nope/messages", json: ["text": "x"], headers: auth, expect: 404)
+        try await call(.POST, c + "/messages", json: ["text": "x"], headers: other, expect: 404)
+        try await call(.POST, c + "/messages", json: ["text": "x"], expect: 401)
+
+        let paused = try await call(.POST, c + "/pause", headers: auth, expect: 200)
+        #expect(paused.json["paused_until"] is Int, "an empty body pauses for the default")
+        try await call(.POST, c + "/pause", json: ["minutes": 10], headers: asAdmin, expect: 200)
+        for (json, field) in [
+            (["minutes": 0], "minutes"), (["minutes": "soon"], "minutes"), (["minutes": 1.5], "minutes"),
+            (["bogus": 1], "bogus"),
+        ] as [([String: Any], String)] {
+            let refused = try await call(.POST, c + "/pause", json: json, headers: auth, expect: 422)
+            #expect(refused.json["field"] as? String == field)
+        }
+        try await call(.POST, c + "/pause", body: Array("[".utf8), headers: auth, expect: 400)
+        try await call(.POST, c + "/pause", body: Self.huge, headers: auth, expect: 413)
+        try await call(.POST, "/v1/conversations/cv_nope/pause", headers: auth, expect: 404)
+        try await call(.POST, c + "/pause", headers: other, expect: 404)
+        try await call(.POST, c + "/pause", expect: 401)
+
+        let resumed = try await call(.POST, c + "/resume", headers: auth, expect: 200)
+        #expect(resumed.json["paused_until"] == nil)
+        try await call(.POST, "/v1/conversations/cv_nope/resume", headers: auth, expect: 404)
+        try await call(.POST, c + "/resume", headers: other, expect: 404)
+        try await call(.POST, c + "/resume", headers: [("Authorization", "Bearer \(LiveHost.adminToken)")], expect: 400)
+        try await call(.POST, c + "/resume", expect: 401)
+
+        // A suspended tenant's key is refused; the operator's token still sees it.
+        try await call(.PATCH, a + "/tenants/globex", json: ["status": "suspended"], expect: 200)
+        try await call(.GET, c, headers: auth, expect: 403)
+        try await call(.GET, "/v1/conversations", headers: auth, expect: 403)
+        try await call(.GET, c, headers: asAdmin, expect: 200)
+        try await call(.PATCH, a + "/tenants/globex", json: ["status": "active"], expect: 200)
     }
 }

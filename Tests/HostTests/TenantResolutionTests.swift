@@ -4,9 +4,10 @@ import Testing
 
 @testable import SwitchboardHost
 
-/// Tenant resolution first: what a path names (a tenant, an instance, an API key, a plugin
-/// instance) and the tenant API's key are resolved before anything else about the request is
-/// read; an unknown one answers a JSON problem (404, or 401 for a key) whatever the body.
+/// Tenant resolution first: what a path names (a tenant, an instance, an API key, a prompt, a
+/// knowledge item, a conversation, a plugin instance) and the tenant API's key are resolved
+/// before anything else about the request is read; an unknown one answers a JSON problem (404,
+/// or 401 for a key) whatever the body.
 @Suite("Tenant resolution first")
 struct TenantResolutionTests {
     let contract: OpenAPIContract
@@ -21,8 +22,8 @@ struct TenantResolutionTests {
     ]
 
     /// Concrete paths for a documented path, each naming one unknown thing: an unknown tenant;
-    /// an unknown instance by id and by plugin/name; an unknown API key of a known tenant
-    /// (`acme`) and of an unknown one.
+    /// an unknown instance by id and by plugin/name; an unknown API key, prompt or knowledge item
+    /// of a known tenant (`acme`) and of an unknown one.
     static func unknownPaths(_ template: String) -> [String] {
         if template.contains("{tenant}") && template.contains("{id}") {
             return [("acme", "key_nope"), ("nope", "key_nope")].map {
@@ -34,7 +35,8 @@ struct TenantResolutionTests {
     }
 
     @Test(
-        "every documented path naming an unknown tenant, instance or API key answers a 404 problem, whatever the body")
+        "every documented admin path naming an unknown tenant, instance, API key, prompt or knowledge item answers a 404 problem, whatever the body"
+    )
     func unknownInPath() async throws {
         try await RouterHost.run(label: "resolve-admin") { [contract] host in
             #expect(try await host.admin(.POST, "/tenants", json: ["slug": "acme"]).status == 201)
@@ -57,8 +59,13 @@ struct TenantResolutionTests {
                 }
                 walked.insert(operation.description)
             }
-            #expect(walked.count == 12, "\(walked.sorted())")
+            #expect(walked.count == 23, "\(walked.sorted())")
         }
+    }
+
+    /// A documented tenant API path made concrete: `{id}` is the conversation `id`.
+    static func concrete(_ template: String, id: String = "cv_nope") -> String {
+        template.replacing("{id}", with: id)
     }
 
     @Test("every tenant API operation without a valid tenant key answers a 401 problem")
@@ -66,20 +73,98 @@ struct TenantResolutionTests {
         try await RouterHost.run(label: "resolve-tenant-api") { [contract] host in
             let attempts: [[(String, String)]] = [
                 [], [("Authorization", "Bearer sb_tenant_nope")], [("X-Switchboard-Key", "sb_tenant_nope")],
-                [("Authorization", "Bearer \(LiveHost.adminToken)")], [("Authorization", "Basic c3dpdGNoOmJvYXJk")],
-                [("Authorization", "Bearer ")],
+                [("Authorization", "Basic c3dpdGNoOmJvYXJk")], [("Authorization", "Bearer ")],
+                [("Authorization", "Bearer \(LiveHost.adminToken)x"), ("X-Switchboard-Tenant", "acme")],
             ]
             let operations = contract.operations.filter { $0.path.hasPrefix("/v1/") }
-            #expect(operations.count == 2)
+            #expect(operations.count == 8, "\(operations)")
             for operation in operations {
+                let method = HTTPMethod(rawValue: operation.method)
+                let path = Self.concrete(operation.path)
                 for headers in attempts {
-                    let method = HTTPMethod(rawValue: operation.method)
-                    let reply = try await host.send(method, operation.path, body: nil, headers: headers)
+                    let body: [UInt8]? = operation.method == "GET" ? nil : Array("{".utf8)
+                    let reply = try await host.send(method, path, body: body, headers: headers)
                     #expect(reply.status == 401, "\(operation) with \(headers)")
                     #expect(reply.header("content-type") == "application/problem+json")
-                    #expect(contract.violation(reply, method, operation.path) == nil)
+                    #expect(contract.violation(reply, method, path) == nil)
                 }
             }
+        }
+    }
+
+    @Test("the admin token opens the tenant API only with X-Switchboard-Tenant: without it a 400 problem, with an unknown tenant a 404")
+    func tenantAPIWithAdminToken() async throws {
+        try await RouterHost.run(label: "resolve-tenant-admin") { [contract] host in
+            #expect(try await host.admin(.POST, "/tenants", json: ["slug": "acme"]).status == 201)
+            let token = LiveHost.adminToken
+            for operation in contract.operations where operation.path.hasPrefix("/v1/") {
+                let method = HTTPMethod(rawValue: operation.method)
+                let path = Self.concrete(operation.path)
+                for headers in [[("Authorization", "Bearer \(token)")], [("X-Switchboard-Key", token)]] {
+                    let reply = try await host.send(method, path, body: nil, headers: headers)
+                    #expect(reply.status == 400, "\(operation) with \(headers)")
+                    #expect(reply.header("content-type") == "application/problem+json")
+                    #expect(reply.json["field"] as? String == "x-switchboard-tenant")
+                    #expect(contract.violation(reply, method, path) == nil)
+                }
+                let unknown = try await host.send(
+                    method, path, body: nil,
+                    headers: [("Authorization", "Bearer \(token)"), ("X-Switchboard-Tenant", "nope")])
+                #expect(unknown.status == 404, "\(operation): \(unknown.text)")
+                #expect(contract.violation(unknown, method, path) == nil)
+            }
+            let own = try await host.send(
+                .GET, "/v1/tenant", body: nil,
+                headers: [("Authorization", "Bearer \(token)"), ("X-Switchboard-Tenant", "acme")])
+            #expect(own.status == 200)
+            #expect(own.json["slug"] as? String == "acme")
+        }
+    }
+
+    @Test(
+        "every tenant API path naming an unknown conversation, or another tenant's, answers a 404 problem with a valid key, whatever the body"
+    )
+    func unknownConversation() async throws {
+        try await RouterHost.run(
+            label: "resolve-conversations", prepare: { try await Fixtures.compileFixture("probe", into: $0) }
+        ) { [contract] host in
+            try await host.createInstance(tenant: "globex", plugin: "probe", name: "g")
+            _ = try await host.admin(.POST, "/tenants", json: ["slug": "acme"])
+            let inbound = #"{"external_id":"r-1","from":"+15550001","text":"hello"}"#
+            let delivered = try await host.send(.POST, "/webhook/probe/g/inbound", body: Array(inbound.utf8), headers: [])
+            #expect(delivered.status == 200, "\(delivered.text)")
+            let globexKey = try #require(
+                try await host.admin(.POST, "/tenants/globex/api-keys", json: ["scope": "tenant"]).json["key"] as? String)
+            let theirs = try await host.send(
+                .GET, "/v1/conversations", body: nil, headers: [("Authorization", "Bearer \(globexKey)")])
+            let globexConversation = try #require((theirs.json["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let key = try #require(
+                try await host.admin(.POST, "/tenants/acme/api-keys", json: ["scope": "tenant"]).json["key"] as? String)
+            let callers: [[(String, String)]] = [
+                [("Authorization", "Bearer \(key)")], [("X-Switchboard-Key", key)],
+                [("Authorization", "Bearer \(LiveHost.adminToken)"), ("X-Switchboard-Tenant", "acme")],
+            ]
+            var walked: Set<String> = []
+            for operation in contract.operations where operation.path.hasPrefix("/v1/conversations/{id}") {
+                let method = HTTPMethod(rawValue: operation.method)
+                let bodies: [[UInt8]?] = operation.method == "GET" ? [nil] : [nil] + Self.refusedBodies.map { Optional($0) }
+                for id in ["cv_nope", globexConversation] {
+                    let path = Self.concrete(operation.path, id: id)
+                    for headers in callers {
+                        for body in bodies {
+                            let reply = try await host.send(
+                                method, path + "?limit=bogus&cursor=bogus", body: body, headers: headers)
+                            #expect(
+                                reply.status == 404,
+                                "\(operation.method) \(path) with \(headers) (\(body?.count ?? 0) bytes): \(reply.text)")
+                            #expect(reply.header("content-type") == "application/problem+json")
+                            #expect(contract.violation(reply, method, path) == nil)
+                        }
+                    }
+                }
+                walked.insert(operation.description)
+            }
+            #expect(walked.count == 5, "\(walked.sorted())")
         }
     }
 

@@ -196,6 +196,8 @@ extension AdminAPI {
             return JSONResponse.make(AdminAPIJSON.knowledge(item), status: 201)
         }
         tenant.patch("assistant/knowledge/:id") { request, context in
+            // The item is looked up before the body is read, like the tenant: unknown is a 404 whatever the body.
+            _ = try service.knowledgeItem(context.tenant, id: context.id)
             let body = try await JSONBody(request)
             try body.rejectUnknown(["title", "text"])
             let item = try service.updateKnowledge(

@@ -18,7 +18,9 @@ extension AdminService {
         object["company_name"] = object["company_name"] ?? defaults.companyName
         object["language"] = object["language"] ?? defaults.language
         object["timezone"] = object["timezone"] ?? defaults.timezone
-        var agent = object["agent"] as? [String: Any] ?? ["kind": "template"]
+        var agent = object["agent"] as? [String: Any] ?? [:]
+        // No kind is the template, as the assistant directory reads it.
+        if agent["kind"] == nil { agent["kind"] = "template" }
         for name in openAgentSecrets(stored?.secrets).keys { agent[name] = SecretSettings.mask }
         object["agent"] = agent
         object["tenant_id"] = tenant.id
@@ -32,9 +34,15 @@ extension AdminService {
     public func updateAssistant(_ tenantKey: String, _ changes: [String: Any], merge: Bool) throws -> [String: Any] {
         let tenant = try tenant(tenantKey)
         let stored = try database.assistantSettings(tenantId: tenant.id)
-        var config = merge ? SecretSettings.object(stored?.config ?? "{}") : [:]
-        var agentSecrets = openAgentSecrets(stored?.secrets)
-        for (key, value) in changes {
+        let storedConfig = SecretSettings.object(stored?.config ?? "{}")
+        var config = merge ? storedConfig : [:]
+        // The stored agent's kind (no stored agent is the template): the mask keeps its key only
+        // for an agent of the same kind, whether the agent comes in a PUT or a PATCH.
+        let previousKind = (storedConfig["agent"] as? [String: Any])?["kind"] as? String ?? "template"
+        // A PUT without an agent goes back to the template, and the stored key goes with the agent.
+        var agentSecrets = merge || changes["agent"] != nil ? openAgentSecrets(stored?.secrets) : [:]
+        // In sorted order, so a request with several bad fields always names the same one.
+        for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "assistant_name", "company_name":
                 guard let text = value as? String else {
@@ -56,15 +64,15 @@ extension AdminService {
                 guard var agent = value as? [String: Any] else {
                     throw Problem.unprocessable("agent must be an object", field: "agent")
                 }
-                let previousKind = (config["agent"] as? [String: Any])?["kind"] as? String
+                guard let kind = agent["kind"] as? String, !kind.isEmpty else {
+                    throw Problem.unprocessable("agent.kind is required: template, http or openai", field: "agent.kind")
+                }
                 var secrets: [String: Any] = [:]
                 for name in Self.agentSecretFields {
                     guard let secret = agent.removeValue(forKey: name) else { continue }
                     if secret is NSNull { continue }
                     if let text = secret as? String, text == SecretSettings.mask {
-                        if let kept = agentSecrets[name], previousKind == nil || previousKind == agent["kind"] as? String {
-                            secrets[name] = kept
-                        }
+                        if let kept = agentSecrets[name], previousKind == kind { secrets[name] = kept }
                         continue
                     }
                     guard let text = secret as? String else {
@@ -122,6 +130,15 @@ extension AdminService {
 
     public func knowledge(_ tenantKey: String) throws -> [KnowledgeRecord] {
         try database.knowledgeItems(tenantId: try tenant(tenantKey).id)
+    }
+
+    /// One knowledge item of the tenant's; 404 when there is none.
+    public func knowledgeItem(_ tenantKey: String, id: String) throws -> KnowledgeRecord {
+        let tenant = try tenant(tenantKey)
+        guard let item = try database.knowledgeItem(tenantId: tenant.id, id: id) else {
+            throw Problem.notFound("no knowledge item \(id) for tenant \(tenant.slug)")
+        }
+        return item
     }
 
     public func createKnowledge(_ tenantKey: String, title: String, text: String) throws -> KnowledgeRecord {
