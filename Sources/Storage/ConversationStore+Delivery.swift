@@ -3,27 +3,57 @@
 extension ConversationStore {
     // MARK: - Reply jobs
 
-    /// Due reply jobs, oldest first, skipping the ones in `excluding` (being worked on).
+    /// Due reply jobs, oldest first, skipping the ones in `excluding` (being worked on). One
+    /// joined query reads each job with its message, conversation and contact.
     public func dueReplyJobs(at time: Int64, limit: Int, excluding: Set<String> = []) throws -> [ReplyJob] {
+        try dueRows(queue: "reply_jobs", at: time, limit: limit, excluding: excluding).map {
+            ReplyJob(message: $0.0, conversation: $0.1, contact: $0.2, attempts: $0.3)
+        }
+    }
+
+    /// Rows of a queue table (`reply_jobs` or `outbox`) joined with their message, conversation
+    /// and contact.
+    func dueRows(queue: String, at time: Int64, limit: Int, excluding: Set<String>) throws
+        -> [(MessageRecord, ConversationRecord, ContactRecord, Int)]
+    {
+        func prefixed(_ columns: String, _ alias: String) -> String {
+            columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }
+                .joined(separator: ", ")
+        }
+        let excluded = "[" + excluding.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         let rows = try connection.query(
             """
-            SELECT m.id, j.attempts FROM reply_jobs j JOIN messages m ON m.id = j.message_id
-            WHERE j.next_attempt_at <= ?1 ORDER BY j.next_attempt_at, j.rowid LIMIT ?2
-            """, [.integer(time), .integer(Int64(limit + excluding.count))]
+            SELECT \(prefixed(Self.messageColumns, "m")), \(prefixed(Self.conversationColumns, "v")),
+                   \(prefixed(Self.contactColumns, "c")), q.attempts
+            FROM \(queue) q
+            JOIN messages m ON m.id = q.message_id
+            JOIN conversations v ON v.id = m.conversation_id
+            JOIN contacts c ON c.id = v.contact_id
+            WHERE q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))
+            ORDER BY q.next_attempt_at, q.rowid LIMIT ?3
+            """, [.integer(time), .text(excluded), .integer(Int64(limit))]
         ).rows
-        var jobs: [ReplyJob] = []
-        for row in rows {
-            let id = try HostDatabase.text(row, 0)
-            guard !excluding.contains(id), jobs.count < limit, let message = try message(id: id),
-                let conversation = try conversation(id: message.conversationId),
-                let contact = try contact(id: conversation.contactId)
-            else { continue }
-            jobs.append(
-                ReplyJob(
-                    message: message, conversation: conversation, contact: contact,
-                    attempts: Int(try HostDatabase.integer(row, 1))))
+        return try rows.map { row in
+            (
+                try Self.message(from: Array(row[0..<15])), try Self.conversation(from: Array(row[15..<25])),
+                try Self.contact(from: Array(row[25..<32])), Int(try HostDatabase.integer(row, 32))
+            )
         }
-        return jobs
+    }
+
+    /// Store many replies in one transaction (each as ``completeReply(to:text:)`` would).
+    public func completeReplies(_ replies: [(inboundId: String, text: String)]) throws
+        -> [Result<MessageRecord?, StorageError>]
+    {
+        try connection.transaction {
+            replies.map { reply in
+                Result { () throws(StorageError) -> MessageRecord? in
+                    do { return try completeReply(to: reply.inboundId, text: reply.text) } catch let error as StorageError {
+                        throw error
+                    } catch { throw StorageError(.internal, "\(error)") }
+                }
+            }
+        }
     }
 
     /// Store the assistant's reply to an inbound message and queue it for sending, in one
@@ -116,23 +146,35 @@ extension ConversationStore {
 
     /// Due outbox entries, oldest first, skipping the ones in `excluding`.
     public func dueOutbox(at time: Int64, limit: Int, excluding: Set<String> = []) throws -> [OutboxItem] {
-        let rows = try connection.query(
-            "SELECT message_id, attempts FROM outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid LIMIT ?2",
-            [.integer(time), .integer(Int64(limit + excluding.count))]
-        ).rows
-        var items: [OutboxItem] = []
-        for row in rows {
-            let id = try HostDatabase.text(row, 0)
-            guard !excluding.contains(id), items.count < limit, let message = try message(id: id),
-                let conversation = try conversation(id: message.conversationId),
-                let contact = try contact(id: conversation.contactId)
-            else { continue }
-            items.append(
-                OutboxItem(
-                    message: message, conversation: conversation, contact: contact,
-                    attempts: Int(try HostDatabase.integer(row, 1))))
+        try dueRows(queue: "outbox", at: time, limit: limit, excluding: excluding).map {
+            OutboxItem(message: $0.0, conversation: $0.1, contact: $0.2, attempts: $0.3)
         }
-        return items
+    }
+
+    /// A send report: the message, the channel's id for it and its status.
+    public struct SentReport: Sendable {
+        public var messageId: String
+        public var externalId: String?
+        public var status: MessageStatus
+
+        public init(messageId: String, externalId: String?, status: MessageStatus) {
+            self.messageId = messageId
+            self.externalId = externalId
+            self.status = status
+        }
+    }
+
+    /// Record many sends in one transaction (each as ``markSent(_:externalId:status:)`` would).
+    public func markSent(_ reports: [SentReport]) throws -> [Result<Void, StorageError>] {
+        try connection.transaction {
+            reports.map { report in
+                Result { () throws(StorageError) in
+                    do { try markSent(report.messageId, externalId: report.externalId, status: report.status) } catch
+                        let error as StorageError
+                    { throw error } catch { throw StorageError(.internal, "\(error)") }
+                }
+            }
+        }
     }
 
     /// The plugin took the message: it leaves the outbox with the channel's id and status.

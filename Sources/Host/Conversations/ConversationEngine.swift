@@ -18,6 +18,9 @@ public final class ConversationEngine: Sendable {
     private let replying = Locked<Set<String>>([])
     private let sending = Locked<Set<String>>([])
     private let limiter: Locked<RateLimiter>
+    /// Replies and send reports are committed in batches, like inbound messages.
+    private let replyCommits: BatchCommitter<(inboundId: String, text: String), MessageRecord?>
+    private let sendCommits: BatchCommitter<ConversationStore.SentReport, Void>
 
     public init(
         store: ConversationStore, runtime: PluginRuntime, assistants: AssistantDirectory,
@@ -31,6 +34,20 @@ public final class ConversationEngine: Sendable {
         self.logger = logger
         self.makeBackend = makeBackend
         limiter = Locked(RateLimiter(perMinute: settings.agentCallsPerMinute))
+        replyCommits = BatchCommitter(name: "switchboard-replies") { replies in
+            do {
+                return try store.completeReplies(replies).map { $0.mapError { $0 } }
+            } catch {
+                return replies.map { _ in .failure(error) }
+            }
+        }
+        sendCommits = BatchCommitter(name: "switchboard-sends") { reports in
+            do {
+                return try store.markSent(reports).map { $0.mapError { $0 } }
+            } catch {
+                return reports.map { _ in .failure(error) }
+            }
+        }
         runtime.environment.ingest.observe { [replyWake, sendWake] outcomes in
             if outcomes.contains(where: \.replyQueued) { replyWake.signal() }
             if outcomes.contains(where: { $0.message.direction == .outbound && $0.message.status == .queued }) {
@@ -51,6 +68,8 @@ public final class ConversationEngine: Sendable {
             group.addTask { await self.loop(wake: self.replyWake, busy: self.replying, fetch: self.dueReplies, work: self.answer) }
             group.addTask { await self.loop(wake: self.sendWake, busy: self.sending, fetch: self.dueSends, work: self.deliver) }
         }
+        replyCommits.stop()
+        sendCommits.stop()
     }
 
     // MARK: - The loop both workers share
@@ -147,7 +166,7 @@ public final class ConversationEngine: Sendable {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw AgentError(.malformed, "the agent answered with an empty reply", retryable: false)
             }
-            if try store.completeReply(to: inbound.id, text: text) != nil { sendWake.signal() }
+            if try await replyCommits.submit((inbound.id, text)).get() != nil { sendWake.signal() }
             runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
         } catch {
             let agentError = error as? AgentError
@@ -210,8 +229,11 @@ public final class ConversationEngine: Sendable {
             let result = try await runtime.send(instanceId: item.message.instanceId, messageJSON: Self.sendJSON(item))
             let object = (try? JSONSerialization.jsonObject(with: Data(result))) as? [String: Any] ?? [:]
             let status = (object["status"] as? String).flatMap(MessageStatus.init(rawValue:)) ?? .sent
-            try store.markSent(
-                id, externalId: object["external_id"] as? String, status: [.sent, .delivered, .read].contains(status) ? status : .sent)
+            try await sendCommits.submit(
+                ConversationStore.SentReport(
+                    messageId: id, externalId: object["external_id"] as? String,
+                    status: [.sent, .delivered, .read].contains(status) ? status : .sent)
+            ).get()
             runtime.metrics.increment("switchboard_outbound_messages_total", labels: [("outcome", "sent")])
         } catch let error as SendError {
             let permanent = Self.permanentSendFailures.contains(error.status)

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Group commit: callers hand over one item each and wait; one writer thread takes everything
+/// that queued up meanwhile and processes it as one batch (one database transaction), so a
+/// one-writer-at-a-time store pays its commit per batch, not per item.
+final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendable {
+    typealias Process = @Sendable ([Input]) -> [Result<Output, any Error>]
+
+    private final class Ticket: @unchecked Sendable {
+        let input: Input
+        let deliver: @Sendable (Result<Output, any Error>) -> Void
+
+        init(_ input: Input, deliver: @escaping @Sendable (Result<Output, any Error>) -> Void) {
+            self.input = input
+            self.deliver = deliver
+        }
+    }
+
+    struct Stopped: Error, CustomStringConvertible {
+        var description: String { "the host is shutting down" }
+    }
+
+    private let process: Process
+    private let maxBatch: Int
+    private let condition = NSCondition()
+    private var queue: [Ticket] = []
+    private var stopped = false
+
+    init(name: String, maxBatch: Int = 512, process: @escaping Process) {
+        self.process = process
+        self.maxBatch = maxBatch
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Process one item; returns once its batch is committed. Blocks the calling thread: for
+    /// plugin worker threads, never the event loop or Swift's cooperative pool.
+    func submitAndWait(_ input: Input) -> Result<Output, any Error> {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        enqueue(Ticket(input) { result in
+            box.result = result
+            done.signal()
+        })
+        done.wait()
+        return box.result ?? .failure(Stopped())
+    }
+
+    /// Process one item; resumes once its batch is committed.
+    func submit(_ input: Input) async -> Result<Output, any Error> {
+        await withCheckedContinuation { continuation in
+            enqueue(Ticket(input) { continuation.resume(returning: $0) })
+        }
+    }
+
+    /// Process what is queued, then end the writer thread; later submissions fail at once.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        var result: Result<Output, any Error>?
+    }
+
+    private func enqueue(_ ticket: Ticket) {
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            ticket.deliver(.failure(Stopped()))
+            return
+        }
+        queue.append(ticket)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if queue.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            let batch = Array(queue.prefix(maxBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            let results = process(batch.map(\.input))
+            for (ticket, result) in zip(batch, results) { ticket.deliver(result) }
+        }
+    }
+}
