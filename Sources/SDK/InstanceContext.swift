@@ -40,6 +40,20 @@ public struct InstanceContext: Sendable {
         return InboundReceipt(json: try table.takeJSON(out))
     }
 
+    /// What the channel reports about an outbound message this instance sent (ABI 1.1): its
+    /// provider id (from ``SendResult``) and new status. Statuses only move forward; a stale
+    /// report changes nothing. Throws `notFound` for an id this instance never sent, and
+    /// `unsupported` on a 1.0 host.
+    public func reportStatus(externalID: String, status: DeliveryStatus, detail: String = "") throws {
+        guard table.has(\.message_status), let report = table.raw.pointee.message_status else {
+            throw PluginError(.unsupported, "the host predates ABI 1.1 (message_status)")
+        }
+        let id = Array(externalID.utf8)
+        let name = Array(status.rawValue.utf8)
+        let reason = Array(detail.utf8)
+        try check(withBytes(id) { idBytes in withBytes(name) { nameBytes in withBytes(reason) { report(handle, idBytes, nameBytes, $0) } } }, "message_status")
+    }
+
     /// Key-value storage.
     public var kv: KeyValueStore { KeyValueStore(table: table, handle: handle) }
     /// The plugin's SQL database (SQLite dialect) with the descriptor's migrations applied.

@@ -112,6 +112,14 @@ public struct SendResult: Sendable, Equatable {
     }
 }
 
+/// What a channel reports about an outbound message (`message_status`, ABI 1.1).
+public enum DeliveryStatus: String, Sendable {
+    case sent
+    case delivered
+    case read
+    case failed
+}
+
 /// An inbound message for the conversation core (`inbound_deliver`).
 public struct InboundMessage: Sendable {
     /// The channel's id of the message; redelivery of the same id is detected as a duplicate.

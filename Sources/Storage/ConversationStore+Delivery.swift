@@ -212,18 +212,25 @@ extension ConversationStore {
         }
     }
 
-    /// A delivery report: the message with this channel id moves to `status` if that is further
-    /// along (queued → sent → delivered → read); returns whether it moved.
+    /// A delivery report: the outbound message with this channel id moves to `status` if that is
+    /// further along (queued → sent → delivered → read; failed is final, with `error` kept);
+    /// returns whether it moved.
+    /// - Throws: notFound when the instance has no outbound message with that id.
     @discardableResult
-    public func advanceStatus(instanceId: String, externalId: String, to status: MessageStatus) throws -> Bool {
+    public func advanceStatus(instanceId: String, externalId: String, to status: MessageStatus, error: String? = nil)
+        throws -> Bool
+    {
         guard status != .received, status != .queued else { return false }
         return try connection.transaction {
             guard let message = try message(instanceId: instanceId, externalId: externalId),
-                message.direction == .outbound, message.status != .failed, status.rank > message.status.rank
-            else { return false }
+                message.direction == .outbound
+            else { throw StorageError(.notFound, "no outbound message \(StorageSupport.quoted(externalId))") }
+            guard message.status != .failed, status.rank > message.status.rank else { return false }
+            // A message the recipient already has cannot fail any more.
+            if status == .failed, message.status.rank > MessageStatus.sent.rank { return false }
             try connection.run(
-                "UPDATE messages SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                [.text(message.id), .text(status.rawValue), .integer(now())])
+                "UPDATE messages SET status = ?2, error = coalesce(?3, error), updated_at = ?4 WHERE id = ?1",
+                [.text(message.id), .text(status.rawValue), error.map(SQLValue.text) ?? .null, .integer(now())])
             return true
         }
     }

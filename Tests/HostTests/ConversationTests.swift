@@ -117,6 +117,20 @@ struct ConversationTests {
         #expect(try await host.request(.GET, "/webhook/probe/a/kv/delivered/\(reply.id)").text == "1")
         #expect(try await Self.eventually { try store.message(id: reply.id)?.status == .sent })
         #expect(try store.message(id: reply.id)?.externalId == "ext-\(reply.id)")
+
+        // Delivery reports (message_status, ABI 1.1) only move a message forward.
+        func report(_ status: String, _ id: String = "ext-\(reply.id)") async throws -> Int {
+            try await host.request(.POST, "/webhook/probe/a/status/\(status)", body: Array(id.utf8)).status
+        }
+        #expect(try await report("delivered") == 204)
+        #expect(try store.message(id: reply.id)?.status == .delivered)
+        #expect(try await report("sent") == 204, "a stale report is accepted")
+        #expect(try store.message(id: reply.id)?.status == .delivered, "and changes nothing")
+        #expect(try await report("read") == 204)
+        #expect(try await report("failed") == 204)
+        #expect(try store.message(id: reply.id)?.status == .read, "a read message cannot fail")
+        #expect(try await report("read", "ext-unknown") == 404)
+        #expect(try await report("bounced") == 400)
         #expect(try await host.request(.GET, "/webhook/probe/a/kv/fail_remaining").text == "0", "three failures")
 
         #expect(try await host.request(.PUT, "/webhook/probe/a/kv/fail_permanent", body: Array("1".utf8)).status == 204)

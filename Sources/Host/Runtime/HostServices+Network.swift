@@ -111,6 +111,33 @@ extension HostServices {
     }
 }
 
+extension HostServices {
+    /// A delivery report for an outbound message (ABI 1.1): statuses only move forward.
+    static func messageStatus(_ handle: sb_instance_t, _ externalId: sb_bytes_t, _ status: sb_bytes_t, _ detail: sb_bytes_t)
+        -> sb_status_t
+    {
+        guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
+        let id = String(decoding: externalId.rawBuffer.prefix(1024), as: UTF8.self)
+        let name = String(decoding: status.rawBuffer.prefix(32), as: UTF8.self)
+        guard !id.isEmpty, let parsed = MessageStatus(rawValue: name), [.sent, .delivered, .read, .failed].contains(parsed)
+        else { return SB_ERR_INVALID_ARGUMENT }
+        let reason = detail.len == 0 ? nil : String(decoding: detail.rawBuffer.prefix(4096), as: UTF8.self)
+        do {
+            let moved = try instance.environment.conversations.advanceStatus(
+                instanceId: instance.snapshot.instance.id, externalId: id, to: parsed, error: reason)
+            if moved {
+                instance.environment.metrics.increment(
+                    "switchboard_message_status_total", labels: instance.labels + [("status", name)])
+            }
+            return SB_OK
+        } catch let error as StorageError where error.code == .notFound {
+            return SB_ERR_NOT_FOUND
+        } catch {
+            return HostServices.status(for: error).rawValue
+        }
+    }
+}
+
 /// An inbound message as a plugin hands it over (see `inbound_deliver` in the header).
 struct InboundMessage: Sendable {
     struct Invalid: Error, CustomStringConvertible {

@@ -109,6 +109,9 @@ enum HostServices {
             output_write: { output, bytes in
                 guard let buffer = HostHandles.outputs.lookup(output) else { return SB_ERR_INVALID_HANDLE }
                 return buffer.append(bytes.rawBuffer) ? SB_OK : SB_ERR_TOO_LARGE
+            },
+            message_status: { handle, externalId, status, detail in
+                HostServices.messageStatus(handle, externalId, status, detail)
             }
         )
     }

@@ -47,7 +47,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 0
+#define SB_ABI_MINOR 1
 
 /** The one symbol a plugin exports. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry"
@@ -382,6 +382,22 @@ typedef struct sb_host_api {
 
     /** Append bytes to an output (the result of on_send). */
     sb_status_t (*output_write)(sb_output_t output, sb_bytes_t bytes);
+
+    /* ---- Added in ABI 1.1. A plugin built for 1.1 that may run on a 1.0 host checks
+     * host->struct_size > offsetof(sb_host_api_t, message_status) (or host->abi_minor >= 1)
+     * before calling it. ---- */
+
+    /**
+     * Report what the channel says became of an outbound message: external_id is the id the
+     * plugin's on_send result gave it; status is "sent", "delivered", "read" or "failed"
+     * (detail, may be empty: the provider's reason, kept on a failed message). Statuses only
+     * move forward (sent -> delivered -> read; failed is final): a report that would move one
+     * back is SB_OK and changes nothing. SB_ERR_NOT_FOUND when this instance sent no message
+     * with that id; SB_ERR_INVALID_ARGUMENT for another status. Thread-safe; may block briefly
+     * on storage.
+     */
+    sb_status_t (*message_status)(sb_instance_t instance, sb_bytes_t external_id, sb_bytes_t status,
+                                  sb_bytes_t detail);
 } sb_host_api_t;
 
 /* ------------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
  *   GET  /config         config_get
  *   POST /timer          a one-shot timer (delay = query in ms) that stores "fired" under key "timer"
  *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
+ *   POST /status/{s}     message_status(body as external id, s, ""): 204, or 4xx with the status
  *
  * on_send records what it is given: KV "sent/<message_id>" = the message JSON and
  * "delivered/<message_id>" = how many times it was accepted; it answers
@@ -159,6 +160,14 @@ static sb_status_t on_http_request(void *instance, const sb_http_request_t *req,
         status = host->timer_start(self, delay, 0, 42, &timer);
         if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
         reply(response, 202, (const uint8_t *)"{}", 2);
+        return SB_OK;
+    }
+    if (starts_with(req->subpath, "/status/")) {
+        sb_bytes_t name = {req->subpath.ptr + 8, req->subpath.len - 8};
+        sb_bytes_t none = {NULL, 0};
+        status = host->message_status(self, req->body, name, none);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 204, NULL, 0);
         return SB_OK;
     }
     if (equals(req->subpath, "/count")) {
