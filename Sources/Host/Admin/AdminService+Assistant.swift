@@ -13,15 +13,15 @@ extension AdminService {
         let tenant = try tenant(tenantKey)
         let stored = try database.assistantSettings(tenantId: tenant.id)
         var object = SecretSettings.object(stored?.config ?? "{}")
-        let defaults = AssistantProfile.default
-        object["assistant_name"] = object["assistant_name"] ?? defaults.assistantName
-        object["company_name"] = object["company_name"] ?? defaults.companyName
-        object["language"] = object["language"] ?? defaults.language
-        object["timezone"] = object["timezone"] ?? defaults.timezone
+        let profile = AssistantProfile(configuration: object)
+        object["assistant_name"] = profile.assistantName
+        object["company_name"] = profile.companyName
+        object["language"] = profile.language
+        object["timezone"] = profile.timezone
         var agent = object["agent"] as? [String: Any] ?? [:]
         // No kind is the template, as the assistant directory reads it.
         if agent["kind"] == nil { agent["kind"] = "template" }
-        for name in openAgentSecrets(stored?.secrets).keys { agent[name] = SecretSettings.mask }
+        for name in secrets.open(stored?.secrets, owner: ["tenant": "\(tenant.id)"]).keys { agent[name] = SecretSettings.mask }
         object["agent"] = agent
         object["tenant_id"] = tenant.id
         object["prompt"] = try database.publishedPrompt(tenantId: tenant.id).map(AdminAPIJSON.prompt) ?? NSNull()
@@ -40,7 +40,7 @@ extension AdminService {
         // for an agent of the same kind, whether the agent comes in a PUT or a PATCH.
         let previousKind = (storedConfig["agent"] as? [String: Any])?["kind"] as? String ?? "template"
         // A PUT without an agent goes back to the template, and the stored key goes with the agent.
-        var agentSecrets = merge || changes["agent"] != nil ? openAgentSecrets(stored?.secrets) : [:]
+        var agentSecrets = merge || changes["agent"] != nil ? secrets.open(stored?.secrets, owner: ["tenant": "\(tenant.id)"]) : [:]
         // In sorted order, so a request with several bad fields always names the same one.
         for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
             switch key {
@@ -81,7 +81,7 @@ extension AdminService {
                     secrets[name] = text
                 }
                 do {
-                    _ = try AgentConfiguration.settings(from: agent.merging(secrets) { $1 })
+                    _ = try AgentSettings(agentObject: agent.merging(secrets) { $1 })
                 } catch {
                     throw Problem.unprocessable(error.description, field: error.field)
                 }
@@ -173,11 +173,6 @@ extension AdminService {
         } catch let error as StorageError where error.code == .notFound {
             throw Problem.notFound("no knowledge item \(id) for tenant \(tenant.slug)")
         }
-    }
-
-    private func openAgentSecrets(_ sealed: [UInt8]?) -> [String: Any] {
-        guard let sealed, let plain = try? secrets.box.open(sealed) else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: Data(plain))) as? [String: Any] ?? [:]
     }
 
     static func isLanguageTag(_ text: String) -> Bool {

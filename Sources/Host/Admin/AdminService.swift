@@ -299,13 +299,18 @@ public struct InstanceSecrets: Sendable {
     /// The instance's decrypted secrets (empty when it has none or they cannot be opened, which
     /// is logged: a wrong master key must not take the instance's other settings down with it).
     public func open(_ record: InstanceRecord) -> [String: Any] {
-        guard let sealed = record.secrets, !sealed.isEmpty else { return [:] }
+        open(record.secrets, owner: ["instance": "\(record.name)"])
+    }
+
+    /// Sealed JSON secrets (an instance's, an assistant's agent key) opened into an object; empty
+    /// when there are none or they cannot be opened, which is logged naming `owner`.
+    public func open(_ sealed: [UInt8]?, owner: Logger.Metadata) -> [String: Any] {
+        guard let sealed, !sealed.isEmpty else { return [:] }
         do {
             let plain = try box.open(sealed)
             return (try JSONSerialization.jsonObject(with: Data(plain))) as? [String: Any] ?? [:]
         } catch {
-            logger.error(
-                "cannot decrypt instance secrets; check the master key", metadata: ["instance": "\(record.name)"])
+            logger.error("cannot decrypt secrets; check the master key", metadata: owner)
             return [:]
         }
     }

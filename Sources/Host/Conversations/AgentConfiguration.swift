@@ -1,12 +1,7 @@
 import Foundation
 
-/// Agent settings from stored JSON, and the per-instance override channels carry.
+/// The per-instance agent override channels carry (seed 004).
 enum AgentConfiguration {
-    /// `{"kind": "template" | "http" | "openai", …}` → settings; errors name the field.
-    static func settings(from object: [String: Any]) throws(AgentSettingsError) -> AgentSettings {
-        try AgentSettings(agentObject: object)
-    }
-
     /// A channel instance's own agent (seed 004): settings `agent_api_url`, `agent_api_key`,
     /// `default_agent`, `agent_timeout`, `session_id_prefix` make an `http` agent for it.
     static func instanceOverride(_ settings: [String: Any]) -> AgentSettings? {

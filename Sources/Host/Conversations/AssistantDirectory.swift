@@ -16,6 +16,18 @@ public struct Assistant: Sendable {
         profile: .default, agent: .template, prompt: "", knowledge: [], agentProblem: nil)
 }
 
+extension AssistantProfile {
+    /// The profile fields of a stored assistant configuration, defaults for the missing ones.
+    init(configuration object: [String: Any]) {
+        let defaults = AssistantProfile.default
+        self.init(
+            assistantName: object["assistant_name"] as? String ?? defaults.assistantName,
+            companyName: object["company_name"] as? String ?? defaults.companyName,
+            language: object["language"] as? String ?? defaults.language,
+            timezone: object["timezone"] as? String ?? defaults.timezone)
+    }
+}
+
 /// Per-tenant assistants, loaded lazily and cached in memory (seed 000's ConfigDO). Every
 /// write through the admin API invalidates the tenant's entry, as does an `assistant` change
 /// from another process and `POST /admin/v1/tenants/{tenant}/assistant/reload`.
@@ -50,20 +62,11 @@ public final class AssistantDirectory: Sendable {
         var assistant = Assistant.default
         if let stored = try database.assistantSettings(tenantId: tenantId) {
             let object = SecretSettings.object(stored.config)
-            let defaults = AssistantProfile.default
-            assistant.profile = AssistantProfile(
-                assistantName: object["assistant_name"] as? String ?? defaults.assistantName,
-                companyName: object["company_name"] as? String ?? defaults.companyName,
-                language: object["language"] as? String ?? defaults.language,
-                timezone: object["timezone"] as? String ?? defaults.timezone)
+            assistant.profile = AssistantProfile(configuration: object)
             if var agent = object["agent"] as? [String: Any] {
-                if let sealed = stored.secrets, let opened = try? secrets.box.open(sealed),
-                    let values = (try? JSONSerialization.jsonObject(with: Data(opened))) as? [String: Any]
-                {
-                    agent.merge(values) { $1 }
-                }
+                agent.merge(secrets.open(stored.secrets, owner: ["tenant": "\(tenantId)"])) { $1 }
                 do {
-                    assistant.agent = try AgentConfiguration.settings(from: agent)
+                    assistant.agent = try AgentSettings(agentObject: agent)
                 } catch {
                     assistant.agentProblem = "\(error)"
                     logger.error(
