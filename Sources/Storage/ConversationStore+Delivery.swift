@@ -45,15 +45,7 @@ extension ConversationStore {
     public func completeReplies(_ replies: [(inboundId: String, text: String)]) throws
         -> [Result<MessageRecord?, StorageError>]
     {
-        try connection.transaction {
-            replies.map { reply in
-                Result { () throws(StorageError) -> MessageRecord? in
-                    do { return try completeReply(to: reply.inboundId, text: reply.text) } catch let error as StorageError {
-                        throw error
-                    } catch { throw StorageError(.internal, "\(error)") }
-                }
-            }
-        }
+        try batch(replies) { try completeReply(to: $0.inboundId, text: $0.text) }
     }
 
     /// Store the assistant's reply to an inbound message and queue it for sending, in one
@@ -166,15 +158,7 @@ extension ConversationStore {
 
     /// Record many sends in one transaction (each as ``markSent(_:externalId:status:)`` would).
     public func markSent(_ reports: [SentReport]) throws -> [Result<Void, StorageError>] {
-        try connection.transaction {
-            reports.map { report in
-                Result { () throws(StorageError) in
-                    do { try markSent(report.messageId, externalId: report.externalId, status: report.status) } catch
-                        let error as StorageError
-                    { throw error } catch { throw StorageError(.internal, "\(error)") }
-                }
-            }
-        }
+        try batch(reports) { try markSent($0.messageId, externalId: $0.externalId, status: $0.status) }
     }
 
     /// The plugin took the message: it leaves the outbox with the channel's id and status.

@@ -121,10 +121,18 @@ public final class ConversationStore: Sendable {
     /// conversation is paused; a message from a person on the tenant's side (`fromHuman`) is
     /// stored as outbound and pauses the assistant for `handoffPause` milliseconds.
     public func ingest(_ inputs: [InboundInput], handoffPause: Int64) throws -> [Result<IngestOutcome, StorageError>] {
+        try batch(inputs) { try ingestOne($0, handoffPause: handoffPause) }
+    }
+
+    /// Run `body` for each item in one transaction, each in its own savepoint, so one failing
+    /// item is rolled back alone and reported in its place while the rest commit.
+    func batch<Item, Output>(_ items: [Item], _ body: (Item) throws -> Output) throws
+        -> [Result<Output, StorageError>]
+    {
         try connection.transaction {
-            inputs.map { input in
+            items.map { item in
                 do {
-                    return .success(try connection.transaction { try ingestOne(input, handoffPause: handoffPause) })
+                    return .success(try connection.transaction { try body(item) })
                 } catch let error as StorageError {
                     return .failure(error)
                 } catch {

@@ -1,10 +1,12 @@
 import Foundation
+import SwitchboardStorage
 
 /// Group commit: callers hand over one item each and wait; one writer thread takes everything
 /// that queued up meanwhile and processes it as one batch (one database transaction), so a
 /// one-writer-at-a-time store pays its commit per batch, not per item.
 final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendable {
-    typealias Process = @Sendable ([Input]) -> [Result<Output, any Error>]
+    /// Processes one batch: a result per item, in order; throwing fails every item of the batch.
+    typealias Process = @Sendable ([Input]) throws -> [Result<Output, StorageError>]
 
     private final class Ticket: @unchecked Sendable {
         let input: Input
@@ -89,7 +91,12 @@ final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendab
             let batch = Array(queue.prefix(maxBatch))
             queue.removeFirst(batch.count)
             condition.unlock()
-            let results = process(batch.map(\.input))
+            let results: [Result<Output, any Error>]
+            do {
+                results = try process(batch.map(\.input)).map { $0.mapError { $0 } }
+            } catch {
+                results = batch.map { _ in .failure(error) }
+            }
             for (ticket, result) in zip(batch, results) { ticket.deliver(result) }
         }
     }

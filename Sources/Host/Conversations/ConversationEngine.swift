@@ -34,20 +34,8 @@ public final class ConversationEngine: Sendable {
         self.logger = logger
         self.makeBackend = makeBackend
         limiter = Locked(RateLimiter(perMinute: settings.agentCallsPerMinute))
-        replyCommits = BatchCommitter(name: "switchboard-replies") { replies in
-            do {
-                return try store.completeReplies(replies).map { $0.mapError { $0 } }
-            } catch {
-                return replies.map { _ in .failure(error) }
-            }
-        }
-        sendCommits = BatchCommitter(name: "switchboard-sends") { reports in
-            do {
-                return try store.markSent(reports).map { $0.mapError { $0 } }
-            } catch {
-                return reports.map { _ in .failure(error) }
-            }
-        }
+        replyCommits = BatchCommitter(name: "switchboard-replies") { try store.completeReplies($0) }
+        sendCommits = BatchCommitter(name: "switchboard-sends") { try store.markSent($0) }
         runtime.environment.ingest.observe { [replyWake, sendWake] outcomes in
             if outcomes.contains(where: \.replyQueued) { replyWake.signal() }
             if outcomes.contains(where: { $0.message.direction == .outbound && $0.message.status == .queued }) {

@@ -11,12 +11,7 @@ final class IngestQueue: Sendable {
     init(store: ConversationStore, handoffPause: Int64) {
         let observer = self.observer
         committer = BatchCommitter(name: "switchboard-ingest") { inputs in
-            let results: [Result<IngestOutcome, any Error>]
-            do {
-                results = try store.ingest(inputs, handoffPause: handoffPause).map { $0.mapError { $0 } }
-            } catch {
-                results = inputs.map { _ in .failure(error) }
-            }
+            let results = try store.ingest(inputs, handoffPause: handoffPause)
             let stored = results.compactMap { try? $0.get() }
             if !stored.isEmpty, let notify = observer.withLock({ $0 }) { notify(stored) }
             return results
