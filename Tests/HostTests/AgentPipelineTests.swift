@@ -28,7 +28,7 @@ struct AgentPipelineTests {
                     "session_id_prefix": "wa-", "agent_timeout": 5,
                 ])
             _ = try await ConversationTests.inbound(host, "a", ["external_id": "x-1", "from": "+15550001", "text": "price?"])
-            #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a").count == 1 })
+            #expect(try await Fixtures.eventually { try await ConversationTests.sent(host, "a").count == 1 })
             #expect(try await ConversationTests.sent(host, "a").values.first?["text"] as? String == "From the agent")
             #expect(agent.requests.count == 3, "two 503s retried, then answered")
             let body = try #require(agent.requests.last?.json)
@@ -49,7 +49,7 @@ struct AgentPipelineTests {
             _ = try await ConversationTests.inbound(host, "a", ["external_id": "y-1", "from": "+15550001", "text": "hi"])
             let store = host.runtime.environment.conversations
             #expect(
-                try await ConversationTests.eventually {
+                try await Fixtures.eventually {
                     try store.message(instanceId: instance, externalId: "y-1")?.error != nil
                 })
             let inbound = try #require(try store.message(instanceId: instance, externalId: "y-1"))
@@ -82,9 +82,9 @@ struct AgentPipelineTests {
             let prompt = try await host.admin(.POST, "/tenants/acme/assistant/prompts", json: ["content": "Answer in rhyme."])
             _ = try await host.admin(.POST, "/tenants/acme/assistant/prompts/\(prompt.json["id"] as? String ?? "")/publish")
             _ = try await ConversationTests.inbound(host, "a", ["external_id": "o-1", "from": "+15550001", "text": "first"])
-            #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a").count == 1 })
+            #expect(try await Fixtures.eventually { try await ConversationTests.sent(host, "a").count == 1 })
             _ = try await ConversationTests.inbound(host, "a", ["external_id": "o-2", "from": "+15550001", "text": "second"])
-            #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a").count == 2 })
+            #expect(try await Fixtures.eventually { try await ConversationTests.sent(host, "a").count == 2 })
             #expect(try await ConversationTests.sent(host, "a").values.allSatisfy { $0["text"] as? String == "Hello, Ann" })
             let body = try #require(model.requests.last?.json)
             #expect(body["model"] as? String == "tiny" && body["stream"] as? Bool == true)

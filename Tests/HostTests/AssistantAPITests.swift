@@ -25,7 +25,7 @@ struct AssistantAPITests {
             ])
         #expect(put.status == 200, "\(put.text)")
         _ = try await ConversationTests.inbound(host, "a", ["external_id": "p-1", "from": "+15550001", "text": "oi"])
-        #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a").count == 1 })
+        #expect(try await Fixtures.eventually { try await ConversationTests.sent(host, "a").count == 1 })
         let reply = try await ConversationTests.sent(host, "a").values.first?["text"] as? String ?? ""
         #expect(reply.contains("aqui é Alice da Acme Pet Care"), "\(reply)")
 

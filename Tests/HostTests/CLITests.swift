@@ -36,7 +36,7 @@ struct CLITests {
         #expect(settings["evolution_key"] as? String == "********")
         #expect(settings["agent_timeout"] as? Int == 15)
         #expect(!created.output.contains("very-secret-key"))
-        #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 200 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 200 })
         let running = try await host.admin(.GET, "/instances/\(Self.json(created.output)["id"] as? String ?? "")")
         #expect(running.json["running"] as? Bool == true)
 
@@ -53,7 +53,7 @@ struct CLITests {
         let renamed = try await Self.cli(data, "assistant", "update", "umbrella", "--name", "Zed", "--company", "Umbrella Co")
         #expect(renamed.status == 0, "\(renamed.output)")
         #expect(
-            try await eventually {
+            try await Fixtures.eventually(5) {
                 try host.server.conversations.assistants.assistant(tenantId: umbrella.id).profile.assistantName == "Zed"
             })
         let badZone = try await Self.cli(data, "assistant", "update", "umbrella", "--timezone", "Mars/Base")
@@ -69,17 +69,17 @@ struct CLITests {
         #expect(try await host.request(.GET, "/v1/tenant", headers: [("X-Switchboard-Key", secret)]).status == 401)
 
         #expect(try await Self.cli(data, "instances", "update", "evolution/umbrella-wa", "--disable").status == 0)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 404 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 404 })
         #expect(try await Self.cli(data, "instances", "update", "evolution/umbrella-wa", "--enable").status == 0)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 200 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 200 })
 
         #expect(try await Self.cli(data, "tenants", "update", "umbrella", "--status", "suspended").status == 0)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 403 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 403 })
 
         let refused = try await Self.cli(data, "tenants", "delete", "umbrella")
         #expect(refused.status != 0, "delete wants --yes")
         #expect(try await Self.cli(data, "tenants", "delete", "umbrella", "--yes").status == 0)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 404 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/evolution/umbrella-wa/health").status == 404 })
         let missing = try await Self.cli(data, "tenants", "show", "umbrella")
         #expect(missing.status == 2)
         #expect(missing.output.contains("no tenant umbrella"))
@@ -120,14 +120,5 @@ struct CLITests {
 
         let migrate = try await Self.cli(data, "migrate")
         #expect(migrate.output.contains("up to date"), "\(migrate.output)")
-    }
-
-    private func eventually(_ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if try await check() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await check()
     }
 }

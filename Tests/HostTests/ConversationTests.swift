@@ -36,15 +36,6 @@ struct ConversationTests {
         return result
     }
 
-    static func eventually(_ seconds: Int = 10, _ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await check() { return true }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return try await check()
-    }
-
     @Test("each tenant's assistant answers under its own name; a rename applies to the next reply")
     func isolation() async throws {
         let host = try await Self.probeHost("conv-isolation")
@@ -61,7 +52,7 @@ struct ConversationTests {
         #expect(first.json["reply_queued"] as? Bool == true)
         _ = try await Self.inbound(host, "b", ["external_id": "wa-1", "from": "+15550002", "text": "hi there"])
         #expect(
-            try await Self.eventually {
+            try await Fixtures.eventually {
                 let a = try await Self.sent(host, "a").count
                 let b = try await Self.sent(host, "b").count
                 return a == 1 && b == 1
@@ -75,7 +66,7 @@ struct ConversationTests {
         // Renaming Alice through the admin API reaches the next reply, with no restart.
         #expect(try await host.admin(.PATCH, "/tenants/acme/assistant", json: ["assistant_name": "Alicia"]).status == 200)
         _ = try await Self.inbound(host, "a", ["external_id": "wa-2", "from": "+15550001", "text": "again"])
-        #expect(try await Self.eventually { try await Self.sent(host, "a").count == 2 })
+        #expect(try await Fixtures.eventually { try await Self.sent(host, "a").count == 2 })
         let texts = try await Self.sent(host, "a").values.compactMap { $0["text"] as? String }
         #expect(texts.contains { $0.contains("Alicia from Acme") }, "\(texts)")
     }
@@ -96,7 +87,7 @@ struct ConversationTests {
         #expect(replies.allSatisfy { $0.status == 200 })
         #expect(Set(replies.compactMap { $0.json["message_id"] as? String }).count == 1)
         #expect(replies.filter { $0.json["duplicate"] as? Bool == false }.count == 1)
-        #expect(try await Self.eventually { try await Self.sent(host, "a").count == 1 })
+        #expect(try await Fixtures.eventually { try await Self.sent(host, "a").count == 1 })
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await Self.sent(host, "a").count == 1, "one reply, not ten")
         let messages = try host.runtime.environment.conversations.recentMessages(instanceId: instance, limit: 50)
@@ -111,11 +102,11 @@ struct ConversationTests {
         let instance = try await host.createInstance(tenant: "acme", plugin: "probe", name: "a")
         #expect(try await host.request(.PUT, "/webhook/probe/a/kv/fail_remaining", body: Array("3".utf8)).status == 204)
         _ = try await Self.inbound(host, "a", ["external_id": "r-1", "from": "+15550003", "text": "retry me"])
-        #expect(try await Self.eventually { try await Self.sent(host, "a").count == 1 })
+        #expect(try await Fixtures.eventually { try await Self.sent(host, "a").count == 1 })
         let store = host.runtime.environment.conversations
         let reply = try #require(try store.recentMessages(instanceId: instance, limit: 10).first { $0.author == .assistant })
         #expect(try await host.request(.GET, "/webhook/probe/a/kv/delivered/\(reply.id)").text == "1")
-        #expect(try await Self.eventually { try store.message(id: reply.id)?.status == .sent })
+        #expect(try await Fixtures.eventually { try store.message(id: reply.id)?.status == .sent })
         #expect(try store.message(id: reply.id)?.externalId == "ext-\(reply.id)")
 
         // Delivery reports (message_status, ABI 1.1) only move a message forward.
@@ -136,7 +127,7 @@ struct ConversationTests {
         #expect(try await host.request(.PUT, "/webhook/probe/a/kv/fail_permanent", body: Array("1".utf8)).status == 204)
         _ = try await Self.inbound(host, "a", ["external_id": "r-2", "from": "+15550003", "text": "refuse me"])
         #expect(
-            try await Self.eventually {
+            try await Fixtures.eventually {
                 try store.recentMessages(instanceId: instance, limit: 10).contains { $0.status == .failed }
             })
         let failed = try #require(try store.recentMessages(instanceId: instance, limit: 10).first { $0.status == .failed })
@@ -149,7 +140,7 @@ struct ConversationTests {
         defer { Task { await host.stop() } }
         let instance = try await host.createInstance(tenant: "acme", plugin: "probe", name: "a")
         _ = try await Self.inbound(host, "a", ["external_id": "h-1", "from": "+15550004", "text": "hello"])
-        #expect(try await Self.eventually { try await Self.sent(host, "a").count == 1 })
+        #expect(try await Fixtures.eventually { try await Self.sent(host, "a").count == 1 })
         let human = try await Self.inbound(
             host, "a", ["external_id": "h-2", "from": "+15550004", "text": "I'll take it from here", "from_human": true])
         #expect(human.json["reply_queued"] as? Bool == false)

@@ -516,7 +516,7 @@ private struct OperationWalk {
 
         // The template agent answers asynchronously: the inbound message and the reply.
         #expect(
-            try await ConversationTests.eventually {
+            try await Fixtures.eventually {
                 let reply = try await host.request(.GET, c + "/messages", headers: auth)
                 return (reply.json["items"] as? [Any])?.count == 2
             })

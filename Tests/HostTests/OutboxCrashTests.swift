@@ -38,7 +38,7 @@ struct OutboxCrashTests {
             let list = try await server.request(.GET, "/admin/v1/instances/\(instance)/messages", token: Self.token)
             return (Self.object(list.text)["messages"] as? [[String: Any]] ?? []).filter { $0["author"] as? String == "assistant" }
         }
-        #expect(try await ConversationTests.eventually { try await queuedReplies(first).count == 5 })
+        #expect(try await Fixtures.eventually { try await queuedReplies(first).count == 5 })
         let replies = try await queuedReplies(first)
         #expect(replies.allSatisfy { $0["status"] as? String == "queued" && $0["error"] != nil }, "\(replies)")
         kill(first.process.processIdentifier, SIGKILL)
@@ -48,7 +48,7 @@ struct OutboxCrashTests {
         let second = try ServeProcess(arguments: [], environment: environment, logFile: root + "/second.log")
         #expect(await second.waitUntilReady(), "\(second.output)")
         #expect(try await second.request(.PUT, "/webhook/probe/k/kv/fail_remaining", body: "0").status == 204)
-        let allSent = try await ConversationTests.eventually(30) {
+        let allSent = try await Fixtures.eventually(30) {
             try await queuedReplies(second).allSatisfy { $0["status"] as? String == "sent" }
         }
         #expect(allSent, "\(second.output)")

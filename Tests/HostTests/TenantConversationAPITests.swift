@@ -40,7 +40,7 @@ struct TenantConversationAPITests {
         let id = try #require(ann["id"] as? String)
 
         #expect(
-            try await ConversationTests.eventually {
+            try await Fixtures.eventually {
                 (try await call(.GET, "/v1/conversations/\(id)/messages").json["items"] as? [Any])?.count == 2
             })
         let page = try await call(.GET, "/v1/conversations/\(id)/messages?limit=1")
@@ -58,7 +58,7 @@ struct TenantConversationAPITests {
         #expect(sent.status == 201, "\(sent.text)")
         #expect(sent.json["status"] as? String == "queued" && sent.json["author"] as? String == "staff")
         let sentId = try #require(sent.json["id"] as? String)
-        #expect(try await ConversationTests.eventually { try await ConversationTests.sent(host, "a")[sentId] != nil })
+        #expect(try await Fixtures.eventually { try await ConversationTests.sent(host, "a")[sentId] != nil })
         #expect(try await ConversationTests.sent(host, "a")[sentId]?["to"] as? String == "+15550001")
         #expect(try await call(.POST, "/v1/conversations/\(id)/messages", ["text": ""]).json["field"] as? String == "text")
 

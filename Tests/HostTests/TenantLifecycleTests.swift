@@ -80,25 +80,14 @@ struct TenantLifecycleTests {
         let other = try HostDatabase(dataDirectory: host.dataDirectory, logger: Logger(label: "cli"))
         let tenant = try other.createTenant(slug: "initech", name: "Initech")
         let record = try other.createInstance(tenantId: tenant.id, plugin: "webchat", name: "initech-site")
-        #expect(try await eventually { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 200 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 200 })
 
         try other.updateTenant(id: tenant.id, status: .suspended)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 403 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 403 })
         try other.updateTenant(id: tenant.id, status: .active)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 200 })
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 200 })
 
         try other.updateInstance(id: record.id, enabled: false)
-        #expect(try await eventually { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 404 })
-    }
-
-    /// Polls for up to five seconds (the server polls the change log four times a second; the
-    /// latency itself is measured in the benchmarks, not asserted here).
-    private func eventually(_ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if try await check() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await check()
+        #expect(try await Fixtures.eventually(5) { try await host.request(.GET, "/webhook/webchat/initech-site/health").status == 404 })
     }
 }

@@ -80,4 +80,15 @@ enum Fixtures {
             }
         }
     }
+
+    /// Polls `check` every 25 ms until it holds or `seconds` pass; the last answer decides.
+    /// For effects that happen in the background; how fast they happen is for the benchmarks.
+    static func eventually(_ seconds: Int = 10, _ check: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await check() { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return try await check()
+    }
 }
