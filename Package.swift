@@ -107,6 +107,12 @@ let package = Package(
         channelPlugin("SMS"),
         channelPlugin("Webchat"),
         .testTarget(
+            name: "SDKTests",
+            dependencies: ["SwitchboardSDK"],
+            path: "Tests/SDKTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["SwitchboardStorage"],
             path: "Tests/StorageTests",
