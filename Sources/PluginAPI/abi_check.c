@@ -11,6 +11,10 @@ SB_STATIC_ASSERT(offsetof(sb_plugin_hooks_t, struct_size) == 0, hooks_size_first
 /* Append-only: 1.0 ended with output_write; 1.1 appended message_status right after it. */
 SB_STATIC_ASSERT(offsetof(sb_host_api_t, message_status) == offsetof(sb_host_api_t, output_write) + sizeof(void *),
                  host_1_1_appended);
+/* 1.2 appended instance_status_set after message_status. */
+SB_STATIC_ASSERT(offsetof(sb_host_api_t, instance_status_set) ==
+                     offsetof(sb_host_api_t, message_status) + sizeof(void *),
+                 host_1_2_appended);
 
 /* The library needs one symbol to be a valid object file. */
 int sb_plugin_api_abi_major(void) { return SB_ABI_MAJOR; }

@@ -106,7 +106,7 @@ private func makeDescriptor(_ d: PluginDescription) -> UnsafePointer<sb_plugin_d
         (routes + i).initialize(
             to: sb_route_t(
                 struct_size: UInt32(MemoryLayout<sb_route_t>.size),
-                mount: UInt32(r.mount == .alias ? SB_MOUNT_ALIAS : SB_MOUNT_INSTANCE),
+                mount: UInt32(r.mount.abiValue),
                 method: staticBytes(r.method), path: staticBytes(r.path)))
     }
     let migrations = UnsafeMutablePointer<sb_migration_t>.allocate(capacity: max(d.migrations.count, 1))

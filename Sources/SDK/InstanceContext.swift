@@ -54,6 +54,20 @@ public struct InstanceContext: Sendable {
         try check(withBytes(id) { idBytes in withBytes(name) { nameBytes in withBytes(reason) { report(handle, idBytes, nameBytes, $0) } } }, "message_status")
     }
 
+    /// Publish the channel's own view of this instance (ABI 1.2): a JSON object such as
+    /// `{"connection": "open"}` or a pairing QR code, which the host keeps and shows operators
+    /// as the instance's `channel_status`. Each call replaces the previous object; at most 256 KiB;
+    /// never put secrets in it. Throws `unsupported` on a host before 1.2.
+    public func publishStatus(_ status: JSONValue) throws {
+        guard table.has(\.instance_status_set), let publish = table.raw.pointee.instance_status_set else {
+            throw PluginError(.unsupported, "the host predates ABI 1.2 (instance_status_set)")
+        }
+        guard status.objectMembers != nil else {
+            throw PluginError(.invalidArgument, "a channel status is a JSON object")
+        }
+        try check(withBytes(status.jsonBytes) { publish(handle, $0) }, "instance_status_set")
+    }
+
     /// Key-value storage.
     public var kv: KeyValueStore { KeyValueStore(table: table, handle: handle) }
     /// The plugin's SQL database (SQLite dialect) with the descriptor's migrations applied.

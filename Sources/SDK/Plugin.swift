@@ -1,3 +1,5 @@
+import PluginAPI
+
 /// A channel plugin: one object per loaded library, created by the host's `on_init`.
 ///
 /// Implement it with a `final class`, declare the plugin with `descriptor`,
@@ -117,6 +119,18 @@ public struct Route: Sendable, Hashable {
         case instance
         /// At the absolute `path`, answered by the plugin's default instance.
         case alias
+        /// Under `/v1/plugins/{plugin}/{instance}{path}`, the tenant API (ABI 1.2): the host lets a
+        /// request through only with a tenant API key of the instance's tenant (or the admin
+        /// token naming that tenant). For the tenant's own software and staff tools.
+        case tenantAPI
+
+        var abiValue: Int32 {
+            switch self {
+            case .instance: SB_MOUNT_INSTANCE
+            case .alias: SB_MOUNT_ALIAS
+            case .tenantAPI: SB_MOUNT_TENANT
+            }
+        }
     }
 
     /// "GET", "POST", ... or "*".

@@ -122,6 +122,15 @@ public final class HostDatabase: Sendable {
                 );
                 CREATE INDEX knowledge_items_tenant ON knowledge_items(tenant_id, created_at);
                 """),
+        Migration(
+            name: "007_instance_status",
+            sql: """
+                CREATE TABLE instance_status(
+                    instance_id TEXT PRIMARY KEY REFERENCES channel_instances(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                """),
     ]
 
     /// Opens (creating) `<dataDirectory>/host.sqlite` and applies pending migrations.

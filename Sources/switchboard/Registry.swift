@@ -219,7 +219,7 @@ struct Instances: AsyncParsableCommand {
                 input.isDefault = isDefault
                 input.enabled = !disabled
                 input.settingsJSON = try settings.json(base: nil) ?? "{}"
-                options.show(AdminAPIJSON.instance(try await service.createInstance(input), secrets: service.secrets))
+                options.show(service.instanceJSON(try await service.createInstance(input)))
             }
         }
     }
@@ -235,7 +235,7 @@ struct Instances: AsyncParsableCommand {
                 let service = try options.service()
                 options.table(
                     try service.instances(tenant: tenant, plugin: plugin).map {
-                        AdminAPIJSON.instance($0, secrets: service.secrets)
+                        service.instanceJSON($0)
                     }, columns: ["id", "tenant_id", "plugin", "name", "is_default", "enabled"])
             }
         }
@@ -249,7 +249,7 @@ struct Instances: AsyncParsableCommand {
         func run() async throws {
             try await registryCommand {
                 let service = try options.service()
-                options.show(AdminAPIJSON.instance(try service.instance(instance), secrets: service.secrets))
+                options.show(service.instanceJSON(try service.instance(instance)))
             }
         }
     }
@@ -274,7 +274,7 @@ struct Instances: AsyncParsableCommand {
                 let changes = AdminService.InstanceChanges(
                     settingsJSON: try settings.json(base: current), enabled: enable ? true : (disable ? false : nil), isDefault: isDefault ? true : nil)
                 options.show(
-                    AdminAPIJSON.instance(try await service.updateInstance(record.id, changes), secrets: service.secrets))
+                    service.instanceJSON(try await service.updateInstance(record.id, changes)))
             }
         }
     }

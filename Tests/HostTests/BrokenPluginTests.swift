@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 import Testing
 
 @testable import SwitchboardHost
@@ -17,7 +18,7 @@ struct BrokenPluginTests {
 
     static let cases: [Case] = [
         Case(fixture: "wrong_major", code: .incompatibleVersion, field: "abi_major", mentions: "host 1, plugin 2"),
-        Case(fixture: "newer_minor", code: .incompatibleVersion, field: "abi_minor", mentions: "host 1, plugin 2"),
+        Case(fixture: "newer_minor", code: .incompatibleVersion, field: "abi_minor", mentions: "host \(SB_ABI_MINOR), plugin \(SB_ABI_MINOR + 1)"),
         Case(fixture: "missing_entry", code: .missingEntry, field: "symbol", mentions: "switchboard_plugin_entry"),
         Case(fixture: "null_hook", code: .missingHook, field: "hooks.on_instance_start", mentions: "NULL"),
         Case(fixture: "init_fails", code: .initFailed, field: "on_init", mentions: "database unreachable"),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PluginAPI
 import Testing
 
 @testable import SwitchboardHost
@@ -16,7 +17,7 @@ struct HotLoadTests {
         let load = try await host.admin(.POST, "/plugins/load", json: ["path": file])
         #expect(load.status == 201, "\(load.text)")
         #expect(load.json["name"] as? String == "hello")
-        #expect(load.json["abi"] as? String == "1.1")
+        #expect(load.json["abi"] as? String == "1.\(SB_ABI_MINOR)")
         try await host.createInstance(tenant: "acme", plugin: "hello", name: "greeter")
         let reply = try await host.request(.GET, "/webhook/hello/greeter/hello")
         #expect(reply.status == 200)

@@ -151,7 +151,9 @@ struct OpenAPITests {
         var quiet = Logger(label: "test.openapi-failure")
         quiet.logLevel = .critical
         let app = Application(
-            responder: HostResponder(runtime: server.runtime, hostRoutes: Failing(), limits: RuntimeLimits()),
+            responder: HostResponder(
+                runtime: server.runtime, hostRoutes: Failing(), limits: RuntimeLimits(),
+                tenantAuth: TenantAuthenticator(service: server.admin, adminToken: nil)),
             logger: quiet)
         try await app.test(.router) { [contract] client in
             let reply = try await RouterHost(server: server, client: client).request(.GET, "/admin/v1/tenants")

@@ -187,20 +187,37 @@ struct TenantResolutionTests {
             for plugin in loaded.compactMap({ $0["name"] as? String }) {
                 try await host.createInstance(tenant: "acme", plugin: plugin, name: "live")
             }
+            #expect(try await host.admin(.POST, "/tenants", json: ["slug": "globex", "name": "Globex"]).status == 201)
             let before = try await Self.hookCalls(host)
             #expect(!before.isEmpty, "instance starts are counted, so the series exist")
             var aliases = 0
+            var tenantRoutes = 0
             for route in loaded.flatMap({ $0["routes"] as? [String] ?? [] }) {
                 let (method, path, isAlias) = Self.request(for: route, instance: "no-such-instance")
                 aliases += isAlias ? 1 : 0
                 let body = method == .GET ? nil : [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
-                let reply = try await host.request(method, path, body: body)
-                #expect(reply.status == 404, "\(route) as \(method) \(path): \(reply.text)")
-                #expect(reply.header("content-type") == "application/problem+json", "\(route)")
-                let problem = ["$ref": "#/components/schemas/Problem"]
-                #expect(contract.schemas.firstViolation(of: problem, by: reply.json) == nil, "\(route)")
+                // Tenant routes (/v1/plugins/…) are reached with a credential: unknown instances,
+                // and the live instances of another tenant, do not exist for it.
+                var attempts = [(path, [(String, String)]())]
+                if path.hasPrefix("/v1/plugins/") {
+                    tenantRoutes += 1
+                    let admin = ("Authorization", "Bearer \(LiveHost.adminToken)")
+                    let live = Self.request(for: route, instance: "live").path
+                    attempts = [
+                        (path, [admin, ("X-Switchboard-Tenant", "acme")]),
+                        (live, [admin, ("X-Switchboard-Tenant", "globex")]),
+                    ]
+                }
+                for (path, headers) in attempts {
+                    let reply = try await host.request(method, path, body: body, headers: headers)
+                    #expect(reply.status == 404, "\(route) as \(method) \(path): \(reply.text)")
+                    #expect(reply.header("content-type") == "application/problem+json", "\(route)")
+                    let problem = ["$ref": "#/components/schemas/Problem"]
+                    #expect(contract.schemas.firstViolation(of: problem, by: reply.json) == nil, "\(route)")
+                }
             }
             #expect(aliases >= 1, "evolution's alias was walked")
+            #expect(tenantRoutes >= 1, "the probe's tenant route was walked")
             #expect(try await Self.hookCalls(host) == before, "no plugin hook ran")
             // The check can see a hook run: a known instance's route counts one.
             #expect(try await host.request(.GET, "/webhook/echo/live/health").status == 200)

@@ -143,7 +143,7 @@ struct AdminAPI {
     }
 
     func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
-        var object = AdminAPIJSON.instance(record, secrets: service.secrets)
+        var object = service.instanceJSON(record)
         object["running"] = runtime.runningInstance(id: record.id) != nil
         return object
     }

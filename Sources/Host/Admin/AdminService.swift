@@ -124,6 +124,17 @@ public struct AdminService: Sendable {
     }
 
     /// An instance by id or by `plugin/name`; 404 when there is none.
+    /// An instance as operators and tenants see it: masked settings and the channel status its
+    /// plugin last published (`channel_status`, null until then).
+    public func instanceJSON(_ record: InstanceRecord) -> [String: Any] {
+        var object = AdminAPIJSON.instance(record, secrets: secrets)
+        let status = try? database.instanceStatus(instanceId: record.id)
+        object["channel_status"] =
+            status.flatMap { try? JSONSerialization.jsonObject(with: Data($0.json.utf8)) } ?? NSNull()
+        object["channel_status_updated_at"] = status.map { $0.updatedAt as Any } ?? NSNull()
+        return object
+    }
+
     public func instance(_ key: String) throws -> InstanceRecord {
         if let record = try database.instance(id: key) { return record }
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)

@@ -155,7 +155,7 @@ public struct ConformanceChecker: Sendable {
                     var sends = 0
                     for call in 0..<calls {
                         if !requests.isEmpty {
-                            let outcome = await runtime.dispatch(requests[(worker + call) % requests.count])
+                            let outcome = await runtime.dispatch(requests[(worker + call) % requests.count], caller: .host)
                             if case .answered(_, _, let finished) = outcome {
                                 finished()
                                 answered += 1
@@ -204,7 +204,7 @@ public struct ConformanceChecker: Sendable {
                 statuses.append("send=\((error as? SendError)?.status ?? "error")")
             }
             for route in plugin.manifest.routes {
-                let outcome = await runtime.dispatch(Self.request(for: route, plugin: plugin.name, body: bytes))
+                let outcome = await runtime.dispatch(Self.request(for: route, plugin: plugin.name, body: bytes), caller: .host)
                 if case .answered(let head, _, let finished) = outcome {
                     finished()
                     if case .complete(let code, _, _) = head {
@@ -228,7 +228,12 @@ public struct ConformanceChecker: Sendable {
         let method = route.method == "*" ? "POST" : route.method
         let concrete = route.path.split(separator: "/").map { $0 == "*" || $0.hasPrefix("{") ? "x" : String($0) }
             .joined(separator: "/")
-        let path = route.mount == .alias ? "/" + concrete : "/webhook/\(plugin)/check/" + concrete
+        let path =
+            switch route.mount {
+            case .alias: "/" + concrete
+            case .instance: "/webhook/\(plugin)/check/" + concrete
+            case .tenant: "/v1/plugins/\(plugin)/check/" + concrete
+            }
         return PluginRequest(
             method: method, path: path, headers: [(name: "content-type", value: "application/json")], body: body)
     }

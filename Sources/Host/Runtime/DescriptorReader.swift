@@ -141,9 +141,10 @@ struct DescriptorReader {
             switch route.mount {
             case UInt32(SB_MOUNT_INSTANCE): mount = .instance
             case UInt32(SB_MOUNT_ALIAS): mount = .alias
+            case UInt32(SB_MOUNT_TENANT): mount = .tenant
             default:
                 throw refuse(
-                    .invalidDescriptor, "routes[\(index)].mount", "0 or 1", "\(route.mount)", "unknown route mount")
+                    .invalidDescriptor, "routes[\(index)].mount", "0, 1 or 2", "\(route.mount)", "unknown route mount")
             }
             if mount == .alias, RouteTable.isReservedHostPath(path) {
                 throw refuse(

@@ -138,6 +138,26 @@ extension HostServices {
     }
 }
 
+extension HostServices {
+    /// Largest status object a plugin may publish (a QR code image fits easily).
+    static let maxInstanceStatus = 256 * 1024
+
+    /// The channel's own view of an instance (ABI 1.2), stored for operators.
+    static func instanceStatusSet(_ handle: sb_instance_t, _ json: sb_bytes_t) -> sb_status_t {
+        guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
+        guard json.len <= maxInstanceStatus else { return SB_ERR_TOO_LARGE }
+        let bytes = Data(json.rawBuffer)
+        guard (try? JSONSerialization.jsonObject(with: bytes)) is [String: Any] else { return SB_ERR_INVALID_ARGUMENT }
+        do {
+            try instance.environment.database.setInstanceStatus(
+                instanceId: instance.snapshot.instance.id, json: String(decoding: bytes, as: UTF8.self))
+            return SB_OK
+        } catch {
+            return HostServices.status(for: error).rawValue
+        }
+    }
+}
+
 /// An inbound message as a plugin hands it over (see `inbound_deliver` in the header).
 struct InboundMessage: Sendable {
     struct Invalid: Error, CustomStringConvertible {

@@ -112,7 +112,8 @@ enum HostServices {
             },
             message_status: { handle, externalId, status, detail in
                 HostServices.messageStatus(handle, externalId, status, detail)
-            }
+            },
+            instance_status_set: { handle, json in HostServices.instanceStatusSet(handle, json) }
         )
     }
 

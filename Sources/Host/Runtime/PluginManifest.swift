@@ -20,6 +20,9 @@ public struct RouteSpec: Sendable, Hashable {
         case instance
         /// At the absolute path, answered by the plugin's default instance.
         case alias
+        /// Under /v1/plugins/{plugin}/{instance}{path}, for callers authenticated for the
+        /// instance's tenant (ABI 1.2).
+        case tenant
     }
 
     public var index: Int

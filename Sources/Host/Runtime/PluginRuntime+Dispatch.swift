@@ -24,6 +24,26 @@ public struct PluginRequest: Sendable {
     }
 }
 
+/// Who the host has authenticated a request as: tenant routes (`SB_MOUNT_TENANT`) reach only
+/// instances of the caller's tenant.
+enum PluginCaller: Sendable, Hashable {
+    /// Nobody: instance and alias routes only.
+    case anonymous
+    /// A tenant API key (or the admin token naming the tenant) for this tenant id.
+    case tenant(String)
+    /// The host itself (the conformance checker).
+    case host
+
+    func mayReach(_ route: RouteSpec, tenantId: String) -> Bool {
+        guard route.mount == .tenant else { return true }
+        switch self {
+        case .anonymous: return false
+        case .tenant(let id): return id == tenantId
+        case .host: return true
+        }
+    }
+}
+
 /// What became of a request the runtime was asked to dispatch.
 enum DispatchOutcome: Sendable {
     case noRoute
@@ -36,16 +56,17 @@ enum DispatchOutcome: Sendable {
 
 extension PluginRuntime {
     /// Route a request whose body is in hand to a plugin instance.
-    func dispatch(_ request: PluginRequest) async -> DispatchOutcome {
-        await dispatch(request) { request.body }
+    func dispatch(_ request: PluginRequest, caller: PluginCaller = .anonymous) async -> DispatchOutcome {
+        await dispatch(request, caller: caller) { request.body }
     }
 
     /// Route a request to a plugin instance and run its on_http_request on the plugin's threads.
     /// The instance is resolved first; `body` is read only when a running instance takes the
     /// request, so a request for an unknown instance never costs a body read.
-    func dispatch<Failure: Error>(_ head: PluginRequest, body: () async throws(Failure) -> [UInt8])
-        async throws(Failure) -> DispatchOutcome
-    {
+    /// A tenant route's instance must belong to `caller`'s tenant; otherwise it does not exist.
+    func dispatch<Failure: Error>(
+        _ head: PluginRequest, caller: PluginCaller = .anonymous, body: () async throws(Failure) -> [UInt8]
+    ) async throws(Failure) -> DispatchOutcome {
         var request = head
         var bodyRead = false
         var attempts = 0
@@ -63,14 +84,18 @@ extension PluginRuntime {
             case .notFound: return .noRoute
             case .methodNotAllowed(let allowed): return .methodNotAllowed(allowed: allowed)
             case .matched(let match):
+                var name: String?
+                if case .named(let named) = match.instance { name = named }
                 guard let instance = resolution.1 else {
-                    var name: String?
-                    if case .named(let named) = match.instance { name = named }
                     if attempts == 1, let entry = resolve(plugin: match.plugin, instance: name),
+                        caller.mayReach(match.route, tenantId: entry.instance.tenantId),
                         await runningOrStart(id: entry.instance.id) != nil
                     {
                         continue
                     }
+                    return .instanceNotFound(plugin: match.plugin, instance: name ?? "(default)")
+                }
+                guard caller.mayReach(match.route, tenantId: instance.record.tenantId) else {
                     return .instanceNotFound(plugin: match.plugin, instance: name ?? "(default)")
                 }
                 if !bodyRead {

@@ -290,9 +290,11 @@ public final class PluginRuntime: Sendable {
             name: plugin.name, file: plugin.file, state: "loaded", version: plugin.manifest.version,
             abi: "\(plugin.manifest.abiMajor).\(plugin.manifest.abiMinor)", generation: plugin.generation,
             routes: plugin.manifest.routes.map { route in
-                route.mount == .alias
-                    ? "\(route.method) \(route.path)"
-                    : "\(route.method) /webhook/\(plugin.name)/{instance}\(route.path)"
+                switch route.mount {
+                case .alias: "\(route.method) \(route.path)"
+                case .instance: "\(route.method) /webhook/\(plugin.name)/{instance}\(route.path)"
+                case .tenant: "\(route.method) /v1/plugins/\(plugin.name)/{instance}\(route.path)"
+                }
             })
     }
 

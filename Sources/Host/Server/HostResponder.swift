@@ -9,6 +9,8 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
     let runtime: PluginRuntime
     let hostRoutes: HostRoutes
     let limits: RuntimeLimits
+    /// Binds plugins' tenant routes (`/v1/plugins/…`) to a tenant before they are dispatched.
+    let tenantAuth: TenantAuthenticator
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -38,16 +40,22 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
 
     private func route(_ request: Request, context: HostRequestContext) async throws -> Response {
         let path = request.uri.path
-        if RouteTable.isReservedHostPath(path) {
+        var caller = PluginCaller.anonymous
+        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        if path.hasPrefix(RouteTable.tenantPrefix) {
+            // A plugin's tenant route: the caller proves its tenant first, and its key never
+            // reaches the plugin.
+            caller = .tenant(try tenantAuth.authenticate(request).id)
+            headers.removeAll { TenantAuthenticator.credentialHeaders.contains($0.name.lowercased()) }
+        } else if RouteTable.isReservedHostPath(path) {
             return try await hostRoutes.respond(to: request, context: context)
         }
         let head = PluginRequest(
             method: request.method.rawValue, path: path, query: request.uri.query ?? "",
-            remoteAddress: context.remoteAddress,
-            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) })
+            remoteAddress: context.remoteAddress, headers: headers)
         // The instance is resolved before the body is read: an unknown instance or a suspended
         // tenant answers at once, whatever the body.
-        let outcome = try await runtime.dispatch(head) { [limits] () async throws(Problem) -> [UInt8] in
+        let outcome = try await runtime.dispatch(head, caller: caller) { [limits] () async throws(Problem) -> [UInt8] in
             do {
                 return Array(try await request.body.collect(upTo: limits.maxRequestBody).readableBytesView)
             } catch {

@@ -62,7 +62,8 @@ public final class HostServer: Sendable {
         -> some ApplicationProtocol
     {
         let responder = HostResponder(
-            runtime: runtime, hostRoutes: hostRouter().buildResponder(), limits: configuration.limits)
+            runtime: runtime, hostRoutes: hostRouter().buildResponder(), limits: configuration.limits,
+            tenantAuth: TenantAuthenticator(service: admin, adminToken: configuration.adminToken))
         return Application(
             responder: responder,
             configuration: .init(

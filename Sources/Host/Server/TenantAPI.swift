@@ -21,56 +21,13 @@ struct TenantAPI {
         api.get("instances") { request, _ in
             let tenant = try authenticate(request)
             let items = try service.instances(tenant: tenant.id, plugin: request.uri.queryParameters.get("plugin"))
-            return JSONResponse.make(["items": items.map { AdminAPIJSON.instance($0, secrets: service.secrets) }])
+            return JSONResponse.make(["items": items.map(service.instanceJSON)])
         }
         registerConversations(on: api)
     }
 
-    /// The active tenant the request's key belongs to: 401 without a valid key, 403 for a key
-    /// of another scope or a suspended tenant.
+    /// The active tenant the request's key belongs to (see ``TenantAuthenticator``).
     func authenticate(_ request: Request) throws -> TenantRecord {
-        if let token = adminToken, let key = Self.presentedKey(request),
-            AdminAuthMiddleware.constantTimeEqual(Array(key.utf8), Array(token.utf8))
-        {
-            guard let name = HTTPField.Name("X-Switchboard-Tenant"), let slug = request.headers[name] else {
-                throw Problem.badRequest(
-                    "with the admin token, name the tenant in X-Switchboard-Tenant", field: "x-switchboard-tenant")
-            }
-            return try service.tenant(slug)
-        }
-        guard let key = Self.presentedKey(request) else {
-            throw Problem(
-                status: 401, title: "Unauthorized",
-                detail: "send a tenant API key as Authorization: Bearer sb_tenant_… or X-Switchboard-Key",
-                field: "authorization")
-        }
-        guard let record = try service.apiKeys.verify(key) else {
-            throw Problem(
-                status: 401, title: "Unauthorized", detail: "unknown or revoked API key", field: "authorization")
-        }
-        guard record.scope == .tenant else {
-            throw Problem(
-                status: 403, title: "Forbidden", detail: "a \(record.scope.rawValue) key cannot use the tenant API",
-                field: "authorization")
-        }
-        guard let tenant = try service.database.tenant(id: record.tenantId) else {
-            throw Problem(status: 401, title: "Unauthorized", detail: "unknown or revoked API key")
-        }
-        guard tenant.status == .active else {
-            throw Problem(
-                status: 403, title: "Tenant Suspended",
-                detail: "tenant \(tenant.slug) is suspended; nothing of theirs is processed")
-        }
-        return tenant
-    }
-
-    static func presentedKey(_ request: Request) -> String? {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        }
-        if let name = HTTPField.Name("X-Switchboard-Key"), let key = request.headers[name], !key.isEmpty {
-            return key
-        }
-        return nil
+        try TenantAuthenticator(service: service, adminToken: adminToken).authenticate(request)
     }
 }

@@ -47,7 +47,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 1
+#define SB_ABI_MINOR 2
 
 /** The one symbol a plugin exports. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry"
@@ -398,6 +398,19 @@ typedef struct sb_host_api {
      */
     sb_status_t (*message_status)(sb_instance_t instance, sb_bytes_t external_id, sb_bytes_t status,
                                   sb_bytes_t detail);
+
+    /* ---- Added in ABI 1.2. Check host->struct_size > offsetof(sb_host_api_t, instance_status_set)
+     * (or host->abi_minor >= 2) before calling it. ---- */
+
+    /**
+     * Publish the channel's own view of this instance: a JSON object of at most 256 KiB, e.g.
+     * {"connection": "open", "reason": "...", "qrcode": {"base64": "...", "updated_at": "..."}}.
+     * The host stores it (it survives restarts), replaces the previous one whole, and shows it
+     * as `channel_status` (with `channel_status_updated_at`) when an operator reads the instance
+     * through the admin API. Never put secrets in it. SB_ERR_INVALID_ARGUMENT when status_json
+     * is not a JSON object, SB_ERR_TOO_LARGE over the limit. Thread-safe; blocks briefly on storage.
+     */
+    sb_status_t (*instance_status_set)(sb_instance_t instance, sb_bytes_t status_json);
 } sb_host_api_t;
 
 /* ------------------------------------------------------------------------ */
@@ -409,6 +422,14 @@ typedef struct sb_host_api {
 #define SB_MOUNT_INSTANCE 0
 /** Served at the absolute {path}; answered by the plugin's default instance. */
 #define SB_MOUNT_ALIAS 1
+/**
+ * Added in ABI 1.2. Served under /v1/plugins/{plugin}/{instance}{path}, the tenant API: the host
+ * answers 401/403 itself unless the caller presents a tenant API key of the instance's tenant
+ * (Authorization: Bearer sb_tenant_... or X-Switchboard-Key) or the admin token with
+ * X-Switchboard-Tenant naming that tenant, and 404 for an instance of another tenant, all before
+ * the body is read. Hosts before 1.2 refuse a descriptor that uses it.
+ */
+#define SB_MOUNT_TENANT 2
 
 /**
  * One HTTP route. Paths are '/'-separated: literal segments, "{name}"
@@ -417,7 +438,7 @@ typedef struct sb_host_api {
  */
 typedef struct sb_route {
     uint32_t struct_size;
-    uint32_t mount;    /* SB_MOUNT_* */
+    uint32_t mount;    /* SB_MOUNT_*: INSTANCE, ALIAS, TENANT (1.2) */
     sb_bytes_t method; /* "GET", "POST", ... or "*" */
     sb_bytes_t path;   /* e.g. "/health", "/{event}", "/files/" then a star segment; aliases: "/webhook/echo" */
 } sb_route_t;

@@ -13,6 +13,9 @@
  *   POST /timer          a one-shot timer (delay = query in ms) that stores "fired" under key "timer"
  *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
  *   POST /status/{s}     message_status(body as external id, s, ""): 204, or 4xx with the status
+ *   POST /channel-status instance_status_set(body): 204, or 4xx with the status (ABI 1.2)
+ *   GET  /whoami         the raw request as JSON: path, subpath and every header (with the same
+ *                        handler also mounted as a tenant route, /v1/plugins/probe/{instance}/...)
  *
  * on_send records what it is given: KV "sent/<message_id>" = the message JSON and
  * "delivered/<message_id>" = how many times it was accepted; it answers
@@ -170,6 +173,26 @@ static sb_status_t on_http_request(void *instance, const sb_http_request_t *req,
         reply(response, 204, NULL, 0);
         return SB_OK;
     }
+    if (equals(req->subpath, "/channel-status")) {
+        status = host->instance_status_set(self, req->body);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 204, NULL, 0);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/whoami")) {
+        char buf[8192];
+        size_t n = (size_t)snprintf(buf, sizeof buf, "{\"route_index\":%u,\"path\":\"%.*s\",\"subpath\":\"%.*s\",\"headers\":[",
+                                    req->route_index, (int)req->path.len, (const char *)req->path.ptr,
+                                    (int)req->subpath.len, (const char *)req->subpath.ptr);
+        for (size_t i = 0; i < req->header_count && n < sizeof buf - 512; i++) {
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s\"%.*s: %.*s\"", i ? "," : "",
+                                  (int)req->headers[i].name.len, (const char *)req->headers[i].name.ptr,
+                                  (int)req->headers[i].value.len, (const char *)req->headers[i].value.ptr);
+        }
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "]}");
+        reply(response, 200, (const uint8_t *)buf, n);
+        return SB_OK;
+    }
     if (equals(req->subpath, "/count")) {
         status = host->counter_add(self, sb_str("probe_hits"), 1);
         if (status == SB_OK) status = host->histogram_record(self, sb_str("probe_size"), (double)req->body.len);
@@ -240,6 +263,7 @@ static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t resul
 
 static const sb_route_t routes[] = {
     {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/*", 2}},
+    {sizeof(sb_route_t), SB_MOUNT_TENANT, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/*", 2}},
 };
 
 static const sb_migration_t migrations[] = {
@@ -267,7 +291,7 @@ static const sb_plugin_descriptor_t descriptor = {
     .version = {(const uint8_t *)"1.0.0", 5},
     .settings_schema = {(const uint8_t *)"{\"type\":\"object\"}", 17},
     .routes = routes,
-    .route_count = 1,
+    .route_count = sizeof routes / sizeof routes[0],
     .migrations = migrations,
     .migration_count = 1,
     .hooks = &hooks,
