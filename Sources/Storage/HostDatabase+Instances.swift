@@ -6,7 +6,7 @@
 /// unique index), and both surface as conflict.
 extension HostDatabase {
     static let instanceColumns =
-        "id, tenant_id, plugin, name, is_default, enabled, settings, secrets, created_at, updated_at"
+        "id, tenant_id, plugin, name, is_default, enabled, settings, secrets, created_at, updated_at, hostnames"
 
     /// Creates an instance with a new `ins_` id.
     ///
@@ -18,15 +18,17 @@ extension HostDatabase {
     ///   instance of the plugin is already the default.
     public func createInstance(
         tenantId: String, plugin: String, name: String, isDefault: Bool = false, enabled: Bool = true,
-        settings: String = "{}", secrets: [UInt8]? = nil
+        settings: String = "{}", secrets: [UInt8]? = nil, hostnames: [String] = []
     ) throws -> InstanceRecord {
         try StorageSupport.validateName(plugin, kind: "plugin")
         try StorageSupport.validateName(name, kind: "instance")
         try requireJSON(settings, field: "settings", objectOnly: true)
+        let hostnames = try Self.normalizedHostnames(hostnames)
         let time = now()
         let record = InstanceRecord(
             id: RecordID.make(prefix: "ins"), tenantId: tenantId, plugin: plugin, name: name, isDefault: isDefault,
-            enabled: enabled, settings: settings, secrets: secrets, createdAt: time, updatedAt: time)
+            enabled: enabled, settings: settings, secrets: secrets, createdAt: time, updatedAt: time,
+            hostnames: hostnames)
         try connection.transaction {
             guard try tenant(id: tenantId) != nil else {
                 throw StorageError(.notFound, "no tenant \(StorageSupport.quoted(tenantId))")
@@ -37,12 +39,13 @@ extension HostDatabase {
             }
             if isDefault { try requireNoOtherDefault(plugin: plugin, except: nil) }
             try connection.run(
-                "INSERT INTO channel_instances(\(Self.instanceColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO channel_instances(\(Self.instanceColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 [
                     .text(record.id), .text(tenantId), .text(plugin), .text(name), .integer(isDefault ? 1 : 0),
                     .integer(enabled ? 1 : 0), .text(settings), secrets.map(SQLValue.blob) ?? .null, .integer(time),
-                    .integer(time),
+                    .integer(time), .text(hostnames.joined(separator: " ")),
                 ])
+            try claimHostnames(hostnames, for: record.id)
             try recordChange(.instance, record.id)
         }
         return record
@@ -57,9 +60,10 @@ extension HostDatabase {
     @discardableResult
     public func updateInstance(
         id: String, settings: String? = nil, enabled: Bool? = nil, isDefault: Bool? = nil,
-        secrets: SecretsUpdate = .keep
+        secrets: SecretsUpdate = .keep, hostnames: [String]? = nil
     ) throws -> InstanceRecord {
         if let settings { try requireJSON(settings, field: "settings", objectOnly: true) }
+        let hostnames = try hostnames.map(Self.normalizedHostnames)
         return try connection.transaction {
             guard let current = try instance(id: id) else {
                 throw StorageError(.notFound, "no instance \(StorageSupport.quoted(id))")
@@ -83,14 +87,19 @@ extension HostDatabase {
                     enabled = coalesce(?2, enabled),
                     is_default = coalesce(?3, is_default),
                     secrets = CASE ?4 WHEN 0 THEN secrets WHEN 1 THEN NULL ELSE ?5 END,
-                    updated_at = ?6
+                    updated_at = ?6,
+                    hostnames = coalesce(?8, hostnames)
                 WHERE id = ?7
                 """,
                 [
                     settings.map(SQLValue.text) ?? .null, enabled.map { .integer($0 ? 1 : 0) } ?? .null,
                     isDefault.map { .integer($0 ? 1 : 0) } ?? .null, .integer(secretsMode), newSecrets,
-                    .integer(now()), .text(id),
+                    .integer(now()), .text(id), hostnames.map { .text($0.joined(separator: " ")) } ?? .null,
                 ])
+            if let hostnames {
+                try connection.run("DELETE FROM instance_hostnames WHERE instance_id = ?1", [.text(id)])
+                try claimHostnames(hostnames, for: id)
+            }
             guard let updated = try instance(id: id) else {
                 throw StorageError(.internal, "instance \(StorageSupport.quoted(id)) vanished during its update")
             }
@@ -147,6 +156,46 @@ extension HostDatabase {
         }
     }
 
+    /// Records `hostnames` as the instance's: conflict when another instance has one.
+    private func claimHostnames(_ hostnames: [String], for id: String) throws {
+        for hostname in hostnames {
+            if let owner = try connection.query(
+                "SELECT i.plugin, i.name FROM instance_hostnames h JOIN channel_instances i ON i.id = h.instance_id WHERE h.hostname = ?1",
+                [.text(hostname)]
+            ).rows.first {
+                throw StorageError(
+                    .conflict,
+                    "hostname \(StorageSupport.quoted(hostname)) already belongs to instance \(try Self.text(owner, 0))/\(try Self.text(owner, 1))")
+            }
+            try connection.run(
+                "INSERT INTO instance_hostnames(hostname, instance_id) VALUES (?1, ?2)", [.text(hostname), .text(id)])
+        }
+    }
+
+    /// Lowercased, de-duplicated DNS names (letters, digits, hyphens, dots; at most 253 bytes, no port).
+    /// - Throws: invalidArgument naming the bad one.
+    static func normalizedHostnames(_ names: [String]) throws -> [String] {
+        var seen: [String] = []
+        for raw in names {
+            let name = raw.lowercased()
+            let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+            let valid =
+                !name.isEmpty && name.utf8.count <= 253 && labels.count >= 1
+                && labels.allSatisfy { label in
+                    !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                        && label.utf8.allSatisfy { c in
+                            (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+                                || c == UInt8(ascii: "-")
+                        }
+                }
+            guard valid else {
+                throw StorageError(.invalidArgument, "hostnames: \(StorageSupport.quoted(raw)) is not a host name")
+            }
+            if !seen.contains(name) { seen.append(name) }
+        }
+        return seen
+    }
+
     private func requireNoOtherDefault(plugin: String, except id: String?) throws {
         if let existing = try defaultInstance(plugin: plugin), existing.id != id {
             throw StorageError(
@@ -164,6 +213,7 @@ extension HostDatabase {
         return InstanceRecord(
             id: try text(row, 0), tenantId: try text(row, 1), plugin: try text(row, 2), name: try text(row, 3),
             isDefault: try integer(row, 4) != 0, enabled: try integer(row, 5) != 0, settings: try text(row, 6),
-            secrets: secrets, createdAt: try integer(row, 8), updatedAt: try integer(row, 9))
+            secrets: secrets, createdAt: try integer(row, 8), updatedAt: try integer(row, 9),
+            hostnames: try text(row, 10).split(separator: " ").map(String.init))
     }
 }

@@ -131,6 +131,16 @@ public final class HostDatabase: Sendable {
                     updated_at INTEGER NOT NULL
                 );
                 """),
+        Migration(
+            name: "008_instance_hostnames",
+            sql: """
+                ALTER TABLE channel_instances ADD COLUMN hostnames TEXT NOT NULL DEFAULT '';
+                CREATE TABLE instance_hostnames(
+                    hostname TEXT PRIMARY KEY,
+                    instance_id TEXT NOT NULL REFERENCES channel_instances(id) ON DELETE CASCADE
+                );
+                CREATE INDEX instance_hostnames_instance ON instance_hostnames(instance_id);
+                """),
     ]
 
     /// Opens (creating) `<dataDirectory>/host.sqlite` and applies pending migrations.

@@ -44,11 +44,15 @@ public struct InstanceRecord: Sendable, Hashable, Codable {
     public var createdAt: Int64
     /// Milliseconds since the epoch.
     public var updatedAt: Int64
+    /// Host names (lowercase, no port) whose requests to the plugin's alias routes this
+    /// instance answers, e.g. a customer's own chat domain. Unique across instances.
+    public var hostnames: [String]
 
     public init(
         id: String, tenantId: String, plugin: String, name: String, isDefault: Bool, enabled: Bool, settings: String,
-        secrets: [UInt8]?, createdAt: Int64, updatedAt: Int64
+        secrets: [UInt8]?, createdAt: Int64, updatedAt: Int64, hostnames: [String] = []
     ) {
+        self.hostnames = hostnames
         self.id = id
         self.tenantId = tenantId
         self.plugin = plugin

@@ -211,11 +211,14 @@ struct Instances: AsyncParsableCommand {
         @Option(help: "Instance name, unique per plugin; used in webhook URLs.") var name: String
         @Flag(name: .customLong("default"), help: "Make it the plugin's default instance.") var isDefault = false
         @Flag(help: "Create it disabled.") var disabled = false
+        @Option(name: .customLong("hostname"), help: "A host name whose alias-route requests it answers (repeatable).")
+        var hostnames: [String] = []
 
         func run() async throws {
             try await registryCommand {
                 let service = try options.service()
                 var input = AdminService.NewInstance(tenant: tenant, plugin: plugin, name: name)
+                input.hostnames = hostnames
                 input.isDefault = isDefault
                 input.enabled = !disabled
                 input.settingsJSON = try settings.json(base: nil) ?? "{}"
@@ -263,16 +266,23 @@ struct Instances: AsyncParsableCommand {
         @Flag(help: "Enable it.") var enable = false
         @Flag(help: "Disable it (its routes stop answering).") var disable = false
         @Flag(name: .customLong("default"), help: "Make it the plugin's default instance.") var isDefault = false
+        @Option(name: .customLong("hostname"), help: "Replace its host names (repeatable).") var hostnames: [String] = []
+        @Flag(help: "Remove all its host names.") var clearHostnames = false
 
         func run() async throws {
             try await registryCommand {
                 let service = try options.service()
                 guard !(enable && disable) else { throw ValidationError("--enable or --disable, not both") }
+                guard !(clearHostnames && !hostnames.isEmpty) else {
+                    throw ValidationError("--hostname or --clear-hostnames, not both")
+                }
                 let record = try service.instance(instance)
                 // --set alone merges into the current settings (secrets kept as the mask keeps them).
                 let current = AdminAPIJSON.instance(record, secrets: service.secrets)["settings"] as? [String: Any]
                 let changes = AdminService.InstanceChanges(
-                    settingsJSON: try settings.json(base: current), enabled: enable ? true : (disable ? false : nil), isDefault: isDefault ? true : nil)
+                    settingsJSON: try settings.json(base: current), enabled: enable ? true : (disable ? false : nil),
+                    isDefault: isDefault ? true : nil,
+                    hostnames: clearHostnames ? [] : (hostnames.isEmpty ? nil : hostnames))
                 options.show(
                     service.instanceJSON(try await service.updateInstance(record.id, changes)))
             }

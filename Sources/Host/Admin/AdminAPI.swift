@@ -78,12 +78,13 @@ struct AdminAPI {
         }
         admin.post("instances") { request, _ in
             let body = try await JSONBody(request)
-            try body.rejectUnknown(["tenant", "plugin", "name", "is_default", "enabled", "settings"])
+            try body.rejectUnknown(["tenant", "plugin", "name", "is_default", "enabled", "settings", "hostnames"])
             var input = AdminService.NewInstance(
                 tenant: try body.string("tenant"), plugin: try body.string("plugin"), name: try body.string("name"))
             input.isDefault = try body.optionalBool("is_default") ?? false
             input.enabled = try body.optionalBool("enabled") ?? true
             input.settingsJSON = try body.objectJSON("settings")
+            input.hostnames = try body.optionalStringArray("hostnames") ?? []
             return JSONResponse.make(instanceJSON(try await service.createInstance(input)), status: 201)
         }
         // Everything under an instance looks the instance up before reading the request.
@@ -91,10 +92,11 @@ struct AdminAPI {
         instance.get { _, context in JSONResponse.make(instanceJSON(try service.instance(context.id))) }
         instance.patch { request, context in
             let body = try await JSONBody(request)
-            try body.rejectUnknown(["settings", "enabled", "is_default"])
+            try body.rejectUnknown(["settings", "enabled", "is_default", "hostnames"])
             let changes = AdminService.InstanceChanges(
                 settingsJSON: body.has("settings") ? try body.objectJSON("settings") : nil,
-                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"))
+                enabled: try body.optionalBool("enabled"), isDefault: try body.optionalBool("is_default"),
+                hostnames: try body.optionalStringArray("hostnames"))
             return JSONResponse.make(instanceJSON(try await service.updateInstance(context.id, changes)))
         }
         instance.delete { _, context in

@@ -16,6 +16,7 @@ public enum AdminAPIJSON {
         return [
             "id": record.id, "tenant_id": record.tenantId, "plugin": record.plugin, "name": record.name,
             "is_default": record.isDefault, "enabled": record.enabled, "settings": settings,
+            "hostnames": record.hostnames,
             "created_at": record.createdAt, "updated_at": record.updatedAt,
         ]
     }

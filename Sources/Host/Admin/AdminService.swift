@@ -97,6 +97,8 @@ public struct AdminService: Sendable {
         public var enabled = true
         /// A JSON object text; secret settings travel here like the others.
         public var settingsJSON = "{}"
+        /// Host names whose alias-route requests this instance answers.
+        public var hostnames: [String] = []
 
         public init(tenant: String, plugin: String, name: String) {
             self.tenant = tenant
@@ -110,11 +112,15 @@ public struct AdminService: Sendable {
         public var settingsJSON: String?
         public var enabled: Bool?
         public var isDefault: Bool?
+        public var hostnames: [String]?
 
-        public init(settingsJSON: String? = nil, enabled: Bool? = nil, isDefault: Bool? = nil) {
+        public init(
+            settingsJSON: String? = nil, enabled: Bool? = nil, isDefault: Bool? = nil, hostnames: [String]? = nil
+        ) {
             self.settingsJSON = settingsJSON
             self.enabled = enabled
             self.isDefault = isDefault
+            self.hostnames = hostnames
         }
     }
 
@@ -155,10 +161,13 @@ public struct AdminService: Sendable {
         do {
             record = try database.createInstance(
                 tenantId: tenant.id, plugin: input.plugin, name: input.name, isDefault: input.isDefault,
-                enabled: input.enabled, settings: settings.plain, secrets: settings.sealed)
+                enabled: input.enabled, settings: settings.plain, secrets: settings.sealed, hostnames: input.hostnames)
         } catch let error as StorageError where error.code == .conflict {
+            if error.message.hasPrefix("hostname") { throw Problem.conflict(error.message, field: "hostnames") }
             throw Problem.conflict(
                 "instance name or default already taken for plugin \(input.plugin): \(error.message)", field: "name")
+        } catch let error as StorageError where error.code == .invalidArgument && error.message.hasPrefix("hostnames") {
+            throw Problem.unprocessable(error.message, field: "hostnames")
         }
         do {
             try await apply(record.id)
@@ -179,9 +188,11 @@ public struct AdminService: Sendable {
         do {
             updated = try database.updateInstance(
                 id: record.id, settings: newSettings?.plain, enabled: changes.enabled, isDefault: changes.isDefault,
-                secrets: newSettings.map { $0.sealed.map { .set($0) } ?? .clear } ?? .keep)
+                secrets: newSettings.map { $0.sealed.map { .set($0) } ?? .clear } ?? .keep, hostnames: changes.hostnames)
         } catch let error as StorageError where error.code == .conflict {
-            throw Problem.conflict(error.message, field: "is_default")
+            throw Problem.conflict(error.message, field: error.message.hasPrefix("hostname") ? "hostnames" : "is_default")
+        } catch let error as StorageError where error.code == .invalidArgument && error.message.hasPrefix("hostnames") {
+            throw Problem.unprocessable(error.message, field: "hostnames")
         }
         do {
             try await apply(record.id)
@@ -189,7 +200,7 @@ public struct AdminService: Sendable {
             // The plugin refused the new configuration: the old one stays, stored and running.
             _ = try? database.updateInstance(
                 id: record.id, settings: record.settings, enabled: record.enabled, isDefault: record.isDefault,
-                secrets: record.secrets.map { .set($0) } ?? .clear)
+                secrets: record.secrets.map { .set($0) } ?? .clear, hostnames: record.hostnames)
             throw error
         }
         return updated

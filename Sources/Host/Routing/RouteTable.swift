@@ -8,6 +8,8 @@ struct RouteTable: Sendable {
     enum InstanceSelector: Sendable, Hashable {
         case named(String)
         case defaultInstance
+        /// No instance can answer (a widget key of another plugin's instance).
+        case unavailable
     }
 
     struct Match: Sendable, Hashable {

@@ -22,6 +22,11 @@ public struct PluginRequest: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// The first header named `name` (lowercase), if any.
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name }?.value
+    }
 }
 
 /// Who the host has authenticated a request as: tenant routes (`SB_MOUNT_TENANT`) reach only
@@ -31,13 +36,16 @@ enum PluginCaller: Sendable, Hashable {
     case anonymous
     /// A tenant API key (or the admin token naming the tenant) for this tenant id.
     case tenant(String)
+    /// A publishable widget key, bound to one instance (id): alias routes of that instance's
+    /// plugin go to it rather than to the default instance.
+    case widget(instanceId: String)
     /// The host itself (the conformance checker).
     case host
 
     func mayReach(_ route: RouteSpec, tenantId: String) -> Bool {
         guard route.mount == .tenant else { return true }
         switch self {
-        case .anonymous: return false
+        case .anonymous, .widget: return false
         case .tenant(let id): return id == tenantId
         case .host: return true
         }
@@ -73,11 +81,17 @@ extension PluginRuntime {
         while true {
             attempts += 1
             let resolution = state.withLock { state -> (RouteTable.Resolution, RuntimeInstance?) in
-                let resolution = state.routes.resolve(method: request.method, path: request.path)
-                guard case .matched(let match) = resolution else { return (resolution, nil) }
+                var resolution = state.routes.resolve(method: request.method, path: request.path)
+                guard case .matched(var match) = resolution else { return (resolution, nil) }
+                if match.instance == .defaultInstance {
+                    match.instance = Self.aliasInstance(
+                        plugin: match.plugin, caller: caller, host: request.header("host"), registry: state.registry)
+                    resolution = .matched(match)
+                }
                 switch match.instance {
                 case .named(let name): return (resolution, state.byName[match.plugin + "/" + name])
                 case .defaultInstance: return (resolution, state.defaults[match.plugin])
+                case .unavailable: return (resolution, nil)
                 }
             }
             switch resolution.0 {
@@ -87,6 +101,9 @@ extension PluginRuntime {
                 var name: String?
                 if case .named(let named) = match.instance { name = named }
                 guard let instance = resolution.1 else {
+                    if match.instance == .unavailable {
+                        return .instanceNotFound(plugin: match.plugin, instance: "(the widget key's)")
+                    }
                     if attempts == 1, let entry = resolve(plugin: match.plugin, instance: name),
                         caller.mayReach(match.route, tenantId: entry.instance.tenantId),
                         await runningOrStart(id: entry.instance.id) != nil
@@ -113,6 +130,22 @@ extension PluginRuntime {
                 return await call(instance, match: match, request: request)
             }
         }
+    }
+
+    /// Which instance answers an alias route: the widget key's instance (none when the key
+    /// belongs to another plugin), else the instance that claims the request's host name, else
+    /// the plugin's default instance.
+    static func aliasInstance(plugin: String, caller: PluginCaller, host: String?, registry: RegistryIndex)
+        -> RouteTable.InstanceSelector
+    {
+        if case .widget(let id) = caller {
+            guard let entry = registry.entry(id: id), entry.instance.plugin == plugin else { return .unavailable }
+            return .named(entry.instance.name)
+        }
+        if let host, let entry = registry.lookup(hostname: host), entry.instance.plugin == plugin {
+            return .named(entry.instance.name)
+        }
+        return .defaultInstance
     }
 
     private func call(_ instance: RuntimeInstance, match: RouteTable.Match, request: PluginRequest) async

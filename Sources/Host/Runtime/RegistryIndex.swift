@@ -30,6 +30,8 @@ struct RegistryIndex: Sendable {
     private var names: [String: [String: Entry]] = [:]
     /// plugin → its default instance's entry.
     private var defaults: [String: Entry] = [:]
+    /// Host name (lowercase, no port) → the instance that claims it.
+    private var hostnames: [String: Entry] = [:]
     private var entries: [String: Entry] = [:]
 
     init(tenants: [TenantRecord] = [], instances: [InstanceRecord] = []) {
@@ -44,6 +46,15 @@ struct RegistryIndex: Sendable {
     }
 
     func entry(id: String) -> Entry? { entries[id] }
+
+    /// The instance that claims a request's `Host` header (any case, with or without a port).
+    func lookup(hostname host: String) -> Entry? {
+        guard !hostnames.isEmpty else { return nil }
+        var name = Substring(host)
+        if name.hasPrefix("[") { return nil }  // an IPv6 literal is never a claimed name
+        if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
+        return hostnames[name.lowercased()]
+    }
 
     var instanceCount: Int { instances.count }
 
@@ -83,11 +94,15 @@ struct RegistryIndex: Sendable {
         entries[instance.id] = entry
         names[instance.plugin, default: [:]][instance.name] = entry
         if instance.isDefault { defaults[instance.plugin] = entry }
+        for hostname in instance.hostnames { hostnames[hostname] = entry }
     }
 
     private mutating func unindex(_ instance: InstanceRecord) {
         entries[instance.id] = nil
         if names[instance.plugin]?[instance.name]?.instance.id == instance.id { names[instance.plugin]?[instance.name] = nil }
         if defaults[instance.plugin]?.instance.id == instance.id { defaults[instance.plugin] = nil }
+        for hostname in instance.hostnames where hostnames[hostname]?.instance.id == instance.id {
+            hostnames[hostname] = nil
+        }
     }
 }

@@ -42,6 +42,8 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
         let path = request.uri.path
         var caller = PluginCaller.anonymous
         var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        // HTTP/1's Host header arrives as the request's authority: plugins see it as `host`.
+        if let authority = request.head.authority { headers.insert((name: "host", value: authority), at: 0) }
         if path.hasPrefix(RouteTable.tenantPrefix) {
             // A plugin's tenant route: the caller proves its tenant first, and its key never
             // reaches the plugin.
@@ -49,6 +51,9 @@ struct HostResponder<HostRoutes: HTTPResponder>: HTTPResponder where HostRoutes.
             headers.removeAll { TenantAuthenticator.credentialHeaders.contains($0.name.lowercased()) }
         } else if RouteTable.isReservedHostPath(path) {
             return try await hostRoutes.respond(to: request, context: context)
+        } else if let instanceId = try tenantAuth.widgetInstance(request) {
+            // A publishable widget key picks the instance of the plugin's alias routes.
+            caller = .widget(instanceId: instanceId)
         }
         let head = PluginRequest(
             method: request.method.rawValue, path: path, query: request.uri.query ?? "",

@@ -63,6 +63,15 @@ struct JSONBody {
         return number.intValue
     }
 
+    /// An array of strings, or nil when absent or null.
+    func optionalStringArray(_ key: String) throws -> [String]? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any], let strings = array as? [String] else {
+            throw Problem.unprocessable("\(key) must be an array of strings", field: key)
+        }
+        return strings
+    }
+
     /// A nested object re-encoded as JSON text ("{}" when absent).
     func objectJSON(_ key: String) throws -> String {
         guard let value = object[key], !(value is NSNull) else { return "{}" }

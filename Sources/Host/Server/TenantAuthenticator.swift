@@ -51,6 +51,23 @@ struct TenantAuthenticator: Sendable {
         return tenant
     }
 
+    /// The instance a widget key presented with a plugin request is bound to (`X-Switchboard-Key`
+    /// or the `key` query parameter, `sb_widget_…`); nil when none is presented. An unknown or
+    /// revoked key is a 401 before anything else happens.
+    func widgetInstance(_ request: Request) throws -> String? {
+        let header = HTTPField.Name("X-Switchboard-Key").flatMap { request.headers[$0] }
+        let presented = [header, request.uri.queryParameters.get("key")].compactMap { $0 }
+        guard let key = presented.first(where: { $0.hasPrefix(Self.widgetKeyPrefix) }) else { return nil }
+        guard let record = try service.apiKeys.verify(key), record.scope == .widget, let instance = record.instanceId
+        else {
+            throw Problem(
+                status: 401, title: "Unauthorized", detail: "unknown or revoked widget key", field: "key")
+        }
+        return instance
+    }
+
+    static let widgetKeyPrefix = "sb_widget_"
+
     static func presentedKey(_ request: Request) -> String? {
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
             return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)

@@ -14,8 +14,10 @@
  *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
  *   POST /status/{s}     message_status(body as external id, s, ""): 204, or 4xx with the status
  *   POST /channel-status instance_status_set(body): 204, or 4xx with the status (ABI 1.2)
- *   GET  /whoami         the raw request as JSON: path, subpath and every header (with the same
- *                        handler also mounted as a tenant route, /v1/plugins/probe/{instance}/...)
+ *   GET  /whoami         the raw request as JSON: path, subpath and every header
+ *
+ * The same handler is also mounted as a tenant route (/v1/plugins/probe/{instance}/...) and as an
+ * alias (/probe-alias/..., the same paths after the prefix).
  *
  * on_send records what it is given: KV "sent/<message_id>" = the message JSON and
  * "delivered/<message_id>" = how many times it was accepted; it answers
@@ -78,9 +80,16 @@ static int starts_with(sb_bytes_t b, const char *prefix) {
     return b.len >= n && memcmp(b.ptr, prefix, n) == 0;
 }
 
-static sb_status_t on_http_request(void *instance, const sb_http_request_t *req, sb_response_t response, sb_error_t *err) {
+static sb_status_t on_http_request(void *instance, const sb_http_request_t *request, sb_response_t response, sb_error_t *err) {
     (void)err;
     sb_instance_t self = *(sb_instance_t *)instance;
+    /* The alias route serves the same paths under /probe-alias. */
+    sb_http_request_t aliased = *request;
+    if (request->route_index == 2 && request->subpath.len >= 12) {
+        aliased.subpath.ptr += 12;
+        aliased.subpath.len -= 12;
+    }
+    const sb_http_request_t *req = &aliased;
     uint8_t message[1024];
     sb_error_t error = {sizeof(sb_error_t), 0, message, sizeof message, 0};
     sb_status_t status;
@@ -264,6 +273,7 @@ static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t resul
 static const sb_route_t routes[] = {
     {sizeof(sb_route_t), SB_MOUNT_INSTANCE, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/*", 2}},
     {sizeof(sb_route_t), SB_MOUNT_TENANT, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/*", 2}},
+    {sizeof(sb_route_t), SB_MOUNT_ALIAS, {(const uint8_t *)"*", 1}, {(const uint8_t *)"/probe-alias/*", 14}},
 };
 
 static const sb_migration_t migrations[] = {
