@@ -15,6 +15,16 @@ SB_STATIC_ASSERT(offsetof(sb_host_api_t, message_status) == offsetof(sb_host_api
 SB_STATIC_ASSERT(offsetof(sb_host_api_t, instance_status_set) ==
                      offsetof(sb_host_api_t, message_status) + sizeof(void *),
                  host_1_2_appended);
+/* 1.3 appended conversation_history and contact_forget to the host table, on_reply_event to the hooks. */
+SB_STATIC_ASSERT(offsetof(sb_host_api_t, conversation_history) ==
+                     offsetof(sb_host_api_t, instance_status_set) + sizeof(void *),
+                 host_1_3_appended);
+SB_STATIC_ASSERT(offsetof(sb_host_api_t, contact_forget) ==
+                     offsetof(sb_host_api_t, conversation_history) + sizeof(void *),
+                 host_1_3_appended_2);
+SB_STATIC_ASSERT(offsetof(sb_plugin_hooks_t, on_reply_event) ==
+                     offsetof(sb_plugin_hooks_t, on_timer) + sizeof(void *),
+                 hooks_1_3_appended);
 
 /* The library needs one symbol to be a valid object file. */
 int sb_plugin_api_abi_major(void) { return SB_ABI_MAJOR; }

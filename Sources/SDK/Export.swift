@@ -123,7 +123,7 @@ private func makeDescriptor(_ d: PluginDescription) -> UnsafePointer<sb_plugin_d
             on_init: sdkOnInit, on_shutdown: sdkOnShutdown,
             on_instance_start: sdkOnInstanceStart, on_instance_stop: sdkOnInstanceStop,
             on_config_changed: sdkOnConfigChanged, on_http_request: sdkOnHTTPRequest,
-            on_send: sdkOnSend, on_timer: sdkOnTimer))
+            on_send: sdkOnSend, on_timer: sdkOnTimer, on_reply_event: sdkOnReplyEvent))
     let descriptor = UnsafeMutablePointer<sb_plugin_descriptor_t>.allocate(capacity: 1)
     descriptor.initialize(
         to: sb_plugin_descriptor_t(
@@ -296,4 +296,9 @@ private func sdkOnSend(
 private func sdkOnTimer(_ instance: UnsafeMutableRawPointer?, _ timer: sb_timer_t, _ userData: UInt64) {
     guard let instance else { return }
     withInstance(instance) { $0.instance.timerFired(TimerHandle(rawValue: timer), userData: userData) }
+}
+
+private func sdkOnReplyEvent(_ instance: UnsafeMutableRawPointer?, _ event: sb_bytes_t) {
+    guard let instance, let json = try? JSONValue.parse(event.buffer), let parsed = ReplyEvent(json: json) else { return }
+    withInstance(instance) { $0.instance.replyEvent(parsed) }
 }

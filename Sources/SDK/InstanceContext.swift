@@ -68,6 +68,38 @@ public struct InstanceContext: Sendable {
         try check(withBytes(status.jsonBytes) { publish(handle, $0) }, "instance_status_set")
     }
 
+    /// A contact's messages on this instance (ABI 1.3): the newest `limit` (1...200) before
+    /// `before` (a cursor from an earlier page), oldest first, across the contact's
+    /// conversations or those of `threadKey`. Throws `unsupported` on an older host.
+    public func conversationHistory(
+        contact: String, threadKey: String? = nil, limit: Int = 50, before: String? = nil
+    ) throws -> HistoryPage {
+        guard table.has(\.conversation_history), let read = table.raw.pointee.conversation_history else {
+            throw PluginError(.unsupported, "the host predates ABI 1.3 (conversation_history)")
+        }
+        var query: [(key: String, value: JSONValue)] = [
+            (key: "contact", value: .string(contact)), (key: "limit", value: .integer(Int64(limit))),
+        ]
+        if let threadKey { query.append((key: "thread_key", value: .string(threadKey))) }
+        if let before { query.append((key: "before", value: .string(before))) }
+        let bytes = JSONValue.object(query).jsonBytes
+        var out = sb_owned_bytes_t(ptr: nil, len: 0)
+        try table.callWithError("conversation_history") { err in withBytes(bytes) { read(handle, $0, &out, err) } }
+        let json = try table.takeJSON(out)
+        return HistoryPage(
+            messages: (json["items"]?.arrayValue ?? []).compactMap(HistoryMessage.init(json:)),
+            nextCursor: json["next_cursor"]?.stringValue)
+    }
+
+    /// Erase a contact of this instance with its conversations and messages (ABI 1.3), e.g. a
+    /// visitor deleting their chat. No error when it is unknown. Throws `unsupported` on an older host.
+    public func forgetContact(_ contact: String) throws {
+        guard table.has(\.contact_forget), let forget = table.raw.pointee.contact_forget else {
+            throw PluginError(.unsupported, "the host predates ABI 1.3 (contact_forget)")
+        }
+        try check(withBytes(contact) { forget(handle, $0) }, "contact_forget")
+    }
+
     /// Key-value storage.
     public var kv: KeyValueStore { KeyValueStore(table: table, handle: handle) }
     /// The plugin's SQL database (SQLite dialect) with the descriptor's migrations applied.

@@ -136,11 +136,16 @@ public struct InboundMessage: Sendable {
     public var attachments: [JSONValue]?
     /// A person on the tenant's side wrote it on the channel itself: the assistant pauses.
     public var fromHuman: Bool
+    /// Stream the reply to this message through `ChannelInstance.replyEvent` as it is generated
+    /// (ABI 1.3; an older host ignores it and the reply arrives whole through `send`).
+    public var stream: Bool
 
     public init(
         externalID: String, from: String, text: String, fromName: String? = nil, threadKey: String? = nil,
-        timestamp: Int64? = nil, metadata: JSONValue? = nil, attachments: [JSONValue]? = nil, fromHuman: Bool = false
+        timestamp: Int64? = nil, metadata: JSONValue? = nil, attachments: [JSONValue]? = nil, fromHuman: Bool = false,
+        stream: Bool = false
     ) {
+        self.stream = stream
         self.externalID = externalID
         self.from = from
         self.text = text
@@ -164,6 +169,7 @@ public struct InboundMessage: Sendable {
         if let metadata { m.append((key: "metadata", value: metadata)) }
         if let attachments { m.append((key: "attachments", value: .array(attachments))) }
         if fromHuman { m.append((key: "from_human", value: .bool(true))) }
+        if stream { m.append((key: "stream", value: .bool(true))) }
         return .object(m)
     }
 }
@@ -190,4 +196,76 @@ public struct InboundReceipt: Sendable, Equatable {
             conversationID: json["conversation_id"]?.stringValue ?? "",
             duplicate: json["duplicate"]?.boolValue ?? false, replyQueued: json["reply_queued"]?.boolValue ?? false)
     }
+}
+
+/// One event of a streamed reply (`on_reply_event`, ABI 1.3).
+public enum ReplyEvent: Sendable, Equatable {
+    /// The next piece of the reply to the inbound message `replyTo`; `index` counts from 0 and
+    /// starts again at 0 when a failed attempt is retried.
+    case delta(replyTo: String, conversationID: String, text: String, index: Int)
+    /// The agent failed; `retrying` says whether the host will try again (then deltas may
+    /// start anew from index 0).
+    case failed(replyTo: String, conversationID: String, error: String, retrying: Bool)
+
+    /// The inbound message this event answers.
+    public var replyTo: String {
+        switch self {
+        case .delta(let replyTo, _, _, _), .failed(let replyTo, _, _, _): replyTo
+        }
+    }
+
+    init?(json: JSONValue) {
+        let replyTo = json["reply_to"]?.stringValue ?? ""
+        let conversation = json["conversation_id"]?.stringValue ?? ""
+        switch json["type"]?.stringValue {
+        case "delta":
+            self = .delta(
+                replyTo: replyTo, conversationID: conversation, text: json["text"]?.stringValue ?? "",
+                index: Int(json["index"]?.intValue ?? 0))
+        case "error":
+            self = .failed(
+                replyTo: replyTo, conversationID: conversation, error: json["error"]?.stringValue ?? "",
+                retrying: json["retrying"]?.boolValue ?? false)
+        default:
+            return nil
+        }
+    }
+}
+
+/// One message of a contact's history (`InstanceContext.conversationHistory`, ABI 1.3).
+public struct HistoryMessage: Sendable, Equatable {
+    public enum Direction: String, Sendable {
+        case inbound
+        case outbound
+    }
+
+    public var id: String
+    public var conversationID: String
+    public var direction: Direction
+    /// "contact", "assistant", "human" or "staff".
+    public var author: String
+    public var text: String
+    /// "received", "queued", "sent", "delivered", "read" or "failed".
+    public var status: String
+    /// Milliseconds since the Unix epoch.
+    public var createdAt: Int64
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue,
+            let direction = json["direction"]?.stringValue.flatMap(Direction.init(rawValue:))
+        else { return nil }
+        self.id = id
+        self.conversationID = json["conversation_id"]?.stringValue ?? ""
+        self.direction = direction
+        self.author = json["author"]?.stringValue ?? ""
+        self.text = json["text"]?.stringValue ?? ""
+        self.status = json["status"]?.stringValue ?? ""
+        self.createdAt = json["created_at"]?.intValue ?? 0
+    }
+}
+
+/// A page of a contact's history: oldest first; `nextCursor` reads the page before it.
+public struct HistoryPage: Sendable, Equatable {
+    public var messages: [HistoryMessage]
+    public var nextCursor: String?
 }

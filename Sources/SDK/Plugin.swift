@@ -53,6 +53,11 @@ public protocol ChannelInstance: AnyObject, Sendable {
     /// A timer started with `context.timers.start` fired. Default: nothing.
     func timerFired(_ timer: TimerHandle, userData: UInt64)
 
+    /// Progress of a reply the plugin asked to have streamed (`InboundMessage.stream`, ABI 1.3):
+    /// deltas in order, or an agent failure. The finished reply still comes through `send`.
+    /// Default: nothing.
+    func replyEvent(_ event: ReplyEvent)
+
     /// The instance stops: release what it holds. Default: nothing.
     func stop()
 }
@@ -68,6 +73,8 @@ extension ChannelInstance {
     }
 
     public func timerFired(_ timer: TimerHandle, userData: UInt64) {}
+
+    public func replyEvent(_ event: ReplyEvent) {}
 
     public func stop() {}
 }

@@ -237,12 +237,18 @@ static void echo_timer(void *instance, sb_timer_t timer, uint64_t user_data) {
 /* Descriptor and entry                                                */
 /* ------------------------------------------------------------------ */
 
+/* Designated initializers: later ABI minors append hooks (on_reply_event in 1.3), and this
+ * form keeps compiling cleanly (-Wextra -Werror) against every newer header. */
 static const sb_plugin_hooks_t hooks = {
-    sizeof(sb_plugin_hooks_t), 0,
-    echo_init, echo_shutdown,
-    echo_instance_start, echo_instance_stop,
-    echo_config_changed, echo_http_request,
-    echo_send, echo_timer,
+    .struct_size = sizeof(sb_plugin_hooks_t),
+    .on_init = echo_init,
+    .on_shutdown = echo_shutdown,
+    .on_instance_start = echo_instance_start,
+    .on_instance_stop = echo_instance_stop,
+    .on_config_changed = echo_config_changed,
+    .on_http_request = echo_http_request,
+    .on_send = echo_send,
+    .on_timer = echo_timer,
 };
 
 static const sb_plugin_descriptor_t descriptor = {

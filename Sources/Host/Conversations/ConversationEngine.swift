@@ -120,9 +120,12 @@ public final class ConversationEngine: Sendable {
 
     private func answer(_ job: ReplyJob) async {
         let inbound = job.message
+        let streams = runtime.environment.replyStreams
+        let streaming = streams.isRequested(inbound.id)
         do {
             guard let entry = runtime.registryEntry(id: inbound.instanceId) else {
                 try store.deleteReplyJob(inbound.id)  // the instance is gone
+                streams.finish(inbound.id)
                 return
             }
             guard entry.isServable else {
@@ -132,6 +135,7 @@ public final class ConversationEngine: Sendable {
             }
             if let paused = job.conversation.pausedUntil, paused > StorageClock.milliseconds() {
                 try store.deleteReplyJob(inbound.id)
+                streams.finish(inbound.id)
                 return
             }
             await waitForAgentBudget(tenantId: entry.tenant.id)
@@ -150,11 +154,24 @@ public final class ConversationEngine: Sendable {
                 message: inbound.text, history: history, profile: assistant.profile, prompt: assistant.prompt,
                 knowledge: assistant.knowledge)
             var text = ""
-            for try await piece in makeBackend(agent).stream(request) { text += piece }
+            var index = 0
+            for try await piece in makeBackend(agent).stream(request) {
+                text += piece
+                if streaming && !piece.isEmpty {
+                    // In order: the next piece waits for the plugin to take this one.
+                    await runtime.replyEvent(
+                        instanceId: inbound.instanceId,
+                        eventJSON: Self.replyEventJSON(
+                            ["type": "delta", "reply_to": inbound.id, "conversation_id": inbound.conversationId,
+                             "text": piece, "index": index]))
+                    index += 1
+                }
+            }
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw AgentError(.malformed, "the agent answered with an empty reply", retryable: false)
             }
             if try await replyCommits.submit((inbound.id, text)).get() != nil { sendWake.signal() }
+            streams.finish(inbound.id)
             runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
         } catch {
             let agentError = error as? AgentError
@@ -164,8 +181,9 @@ public final class ConversationEngine: Sendable {
                 "switchboard_agent_replies_total", labels: [("outcome", retryable ? "retry" : "failed")])
             logger.warning(
                 "agent did not answer", metadata: ["message": "\(inbound.id)", "error": "\(reason)", "attempt": "\(job.attempts + 1)"])
+            let retrying = retryable && job.attempts + 1 < settings.maxAgentAttempts
             do {
-                if retryable && job.attempts + 1 < settings.maxAgentAttempts {
+                if retrying {
                     try store.retryReplyJob(inbound.id, error: reason, at: backoff(job.attempts))
                 } else {
                     try store.failReplyJob(inbound.id, error: reason)
@@ -173,7 +191,21 @@ public final class ConversationEngine: Sendable {
             } catch {
                 logger.error("cannot record the agent failure", metadata: ["error": "\(error)"])
             }
+            if streaming {
+                await runtime.replyEvent(
+                    instanceId: inbound.instanceId,
+                    eventJSON: Self.replyEventJSON(
+                        ["type": "error", "reply_to": inbound.id, "conversation_id": inbound.conversationId,
+                         "error": reason, "retrying": retrying]))
+                if !retrying { streams.finish(inbound.id) }
+            }
         }
+    }
+
+    /// The JSON of one `on_reply_event`.
+    static func replyEventJSON(_ object: [String: Any]) -> [UInt8] {
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Array(data ?? Data())
     }
 
     /// Per-tenant agent call budget: over it, the message waits (never fails).

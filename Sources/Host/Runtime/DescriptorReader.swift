@@ -87,7 +87,8 @@ struct DescriptorReader {
         }
         let raw = UnsafeRawPointer(pointer)
         let declaredSize = Int(raw.load(as: UInt32.self))
-        let required = MemoryLayout<sb_plugin_hooks_t>.size
+        // ABI 1.0's table ends with on_timer; later hooks are optional and read zero-filled.
+        let required = MemoryLayout<sb_plugin_hooks_t>.offset(of: \sb_plugin_hooks_t.on_timer)! + MemoryLayout<UnsafeRawPointer>.size
         guard declaredSize >= required else {
             throw refuse(
                 .invalidDescriptor, "hooks.struct_size", ">= \(required)", "\(declaredSize)",

@@ -16,6 +16,9 @@ struct HostEnvironment: Sendable {
     var conversations: ConversationStore
     /// Group commit for inbound messages handed over by plugins.
     var ingest: IngestQueue
+    /// Inbound messages whose plugin wants the reply streamed (in memory: a stream is a live
+    /// connection, gone with the process).
+    var replyStreams = ReplyStreams()
 }
 
 /// Bounds the runtime enforces on plugins.

@@ -93,6 +93,9 @@ extension HostServices {
         let input = inbound.input(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id)
         switch instance.environment.ingest.submit(input) {
         case .success(let outcome):
+            if inbound.stream && outcome.replyQueued && !outcome.duplicate {
+                instance.environment.replyStreams.request(outcome.message.id)
+            }
             instance.environment.metrics.increment(
                 "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(outcome.duplicate)")])
             if let out {
@@ -175,6 +178,8 @@ struct InboundMessage: Sendable {
     var metadataJSON: String?
     var attachmentsJSON: String?
     var fromHuman = false
+    /// The plugin wants the reply streamed to it (`on_reply_event`, ABI 1.3).
+    var stream = false
 
     init(json: UnsafeRawBufferPointer) throws {
         guard json.count <= 1 << 20 else { throw Invalid(field: "message", reason: "larger than 1 MiB") }
@@ -199,6 +204,12 @@ struct InboundMessage: Sendable {
                 throw Invalid(field: "from_human", reason: "must be true or false")
             }
             fromHuman = flag
+        }
+        if let stream = object["stream"] {
+            guard SettingsSchema.isBool(stream), let flag = stream as? Bool else {
+                throw Invalid(field: "stream", reason: "must be true or false")
+            }
+            self.stream = flag
         }
         if let attachments = object["attachments"] {
             guard let list = attachments as? [Any], JSONSerialization.isValidJSONObject(list) else {

@@ -113,7 +113,9 @@ enum HostServices {
             message_status: { handle, externalId, status, detail in
                 HostServices.messageStatus(handle, externalId, status, detail)
             },
-            instance_status_set: { handle, json in HostServices.instanceStatusSet(handle, json) }
+            instance_status_set: { handle, json in HostServices.instanceStatusSet(handle, json) },
+            conversation_history: { handle, query, out, err in HostServices.conversationHistory(handle, query, out, err) },
+            contact_forget: { handle, contact in HostServices.contactForget(handle, contact) }
         )
     }
 

@@ -226,6 +226,25 @@ public struct SendError: Error, Sendable, CustomStringConvertible {
 }
 
 extension PluginRuntime {
+    /// Hand the plugin one event of a streamed reply (`on_reply_event`, ABI 1.3). Returns false
+    /// when the instance is not running or its plugin has no such hook (nothing to stream to).
+    @discardableResult
+    public func replyEvent(instanceId: String, eventJSON: [UInt8]) async -> Bool {
+        guard let instance = runningInstance(id: instanceId), let hook = instance.plugin.hooks.raw.on_reply_event,
+            instance.enter()
+        else { return false }
+        defer { instance.leave() }
+        let pointer = instance.pointer
+        let started = ContinuousClock.now
+        let ran: Void? = try? await instance.plugin.run {
+            eventJSON.withUnsafeBufferPointer { bytes in
+                hook(pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count))
+            }
+        }
+        recordHook("on_reply_event", instance, status: ran == nil ? SB_ERR_UNAVAILABLE : SB_OK, since: started)
+        return ran != nil
+    }
+
     /// Ask an instance's plugin to send one message; returns the JSON result the plugin wrote.
     public func send(instanceId: String, messageJSON: [UInt8]) async throws -> [UInt8] {
         guard let instance = await runningOrStart(id: instanceId), instance.enter() else {

@@ -47,7 +47,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 2
+#define SB_ABI_MINOR 3
 
 /** The one symbol a plugin exports. */
 #define SB_PLUGIN_ENTRY_SYMBOL "switchboard_plugin_entry"
@@ -335,11 +335,12 @@ typedef struct sb_host_api {
      * before this returns SB_OK (answer the provider only then). message_json:
      * {"external_id": "...", "from": "...", "from_name": "...", "text": "...",
      *  "thread_key": "...", "timestamp": 1700000000, "metadata": {...},
-     *  "attachments": [{...}], "from_human": false}
+     *  "attachments": [{...}], "from_human": false, "stream": false}
      * (external_id, from and text required; thread_key groups messages into one
      * conversation, default: one per sender; from_human true: a person on the
      * tenant's side wrote it on the channel itself, so the assistant pauses in
-     * that conversation). *out_json (may be NULL):
+     * that conversation; stream true (ABI 1.3): the plugin wants the reply's text
+     * as it is generated, through on_reply_event). *out_json (may be NULL):
      * {"message_id": "...", "conversation_id": "...", "duplicate": false,
      *  "reply_queued": true}.
      * A redelivered external_id is SB_OK with "duplicate": true and gets no
@@ -411,6 +412,29 @@ typedef struct sb_host_api {
      * is not a JSON object, SB_ERR_TOO_LARGE over the limit. Thread-safe; blocks briefly on storage.
      */
     sb_status_t (*instance_status_set)(sb_instance_t instance, sb_bytes_t status_json);
+
+    /* ---- Added in ABI 1.3. Check host->struct_size > offsetof(sb_host_api_t, contact_forget)
+     * (or host->abi_minor >= 3) before calling them. ---- */
+
+    /**
+     * The messages of one contact on this instance, for a channel that shows history (a web
+     * chat reopened after a reload). query_json: {"contact": "...", "thread_key": "...",
+     * "limit": 50, "before": "<cursor>"} (contact required: the `from` its inbound messages
+     * carried; thread_key optional; limit 1..200, default 50). *out_json:
+     * {"items": [{"id", "direction": "inbound"|"outbound", "author": "contact"|"assistant"|
+     *  "human"|"staff", "text", "status", "created_at": <ms>, "conversation_id"}],
+     *  "next_cursor": "..." or null} -- the newest `limit` messages, oldest first; pass
+     * next_cursor as "before" for the page before. An unknown contact has no messages (SB_OK,
+     * empty items). SB_ERR_INVALID_ARGUMENT (with err naming the member) for a bad query.
+     */
+    sb_status_t (*conversation_history)(sb_instance_t instance, sb_bytes_t query_json, sb_owned_bytes_t *out_json,
+                                        sb_error_t *err);
+    /**
+     * Erase a contact of this instance (a visitor deleting their chat): its conversations,
+     * messages, pending replies and queued outbound messages. The next inbound from that
+     * address starts afresh. SB_OK also when the contact is unknown.
+     */
+    sb_status_t (*contact_forget)(sb_instance_t instance, sb_bytes_t contact);
 } sb_host_api_t;
 
 /* ------------------------------------------------------------------------ */
@@ -527,6 +551,21 @@ typedef struct sb_plugin_hooks {
 
     /** A timer started with host->timer_start fired. */
     void (*on_timer)(void *instance, sb_timer_t timer, uint64_t user_data);
+
+    /* ---- Added in ABI 1.3 (optional, may be NULL; hosts before 1.3 never call it). ---- */
+
+    /**
+     * Progress of the reply to an inbound message delivered with "stream": true. event_json:
+     * {"type": "delta", "reply_to": "<inbound message id>", "conversation_id": "...",
+     *  "text": "<the next piece of the reply>", "index": 0}
+     * in order (index counts from 0; the next delta of a reply is not sent before this call
+     * returns), or {"type": "error", "reply_to", "conversation_id", "error": "...",
+     * "retrying": true|false} when the agent failed (retrying: the host will try again and may
+     * stream the reply anew from index 0). The finished reply still arrives through on_send
+     * with "reply_to", the plugin's signal that the reply is complete. Runs on the plugin's
+     * pool; keep it short.
+     */
+    void (*on_reply_event)(void *instance, sb_bytes_t event_json);
 } sb_plugin_hooks_t;
 
 /**

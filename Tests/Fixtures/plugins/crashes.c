@@ -29,7 +29,7 @@ static sb_status_t on_send(void *instance, sb_bytes_t message_json, sb_output_t 
 }
 
 static const sb_plugin_hooks_t hooks = {
-    sizeof(sb_plugin_hooks_t), 0, on_init, on_shutdown, on_instance_start, on_instance_stop, NULL, NULL, on_send, NULL,
+    sizeof(sb_plugin_hooks_t), 0, on_init, on_shutdown, on_instance_start, on_instance_stop, NULL, NULL, on_send, NULL, NULL /* on_timer, on_reply_event */,
 };
 
 static const sb_plugin_descriptor_t descriptor = {

@@ -1,4 +1,6 @@
-/* hello.c: a minimal valid plugin "hello"; GET /hello answers "hello from C". Used by the hot-add test. */
+/* hello.c: a minimal valid plugin "hello"; GET /hello answers "hello from C". Used by the hot-add test.
+ * It is built as a plugin of ABI 1.0 would be: abi_minor 0 and a hook table that ends at on_timer
+ * (struct_size 72), so the test also shows that a current host loads 1.0 plugins unchanged. */
 #include "switchboard_plugin.h"
 
 #define BYTES(s) { (const uint8_t *)(s), sizeof(s) - 1 }
@@ -36,13 +38,19 @@ static sb_status_t on_send(void *instance, sb_bytes_t message_json, sb_output_t 
 
 static const sb_route_t routes[] = {{sizeof(sb_route_t), SB_MOUNT_INSTANCE, BYTES("GET"), BYTES("/hello")}};
 
+#include <stddef.h>
 static const sb_plugin_hooks_t hooks = {
-    sizeof(sb_plugin_hooks_t), 0, on_init, on_shutdown, on_instance_start, on_instance_stop,
-    NULL, on_http_request, on_send, NULL,
+    .struct_size = offsetof(sb_plugin_hooks_t, on_timer) + sizeof(void *),
+    .on_init = on_init,
+    .on_shutdown = on_shutdown,
+    .on_instance_start = on_instance_start,
+    .on_instance_stop = on_instance_stop,
+    .on_http_request = on_http_request,
+    .on_send = on_send,
 };
 
 static const sb_plugin_descriptor_t descriptor = {
-    sizeof(sb_plugin_descriptor_t), SB_ABI_MAJOR, SB_ABI_MINOR, SB_KIND_CHANNEL, 0,
+    sizeof(sb_plugin_descriptor_t), SB_ABI_MAJOR, 0, SB_KIND_CHANNEL, 0,
     BYTES("hello"), BYTES("1.0.0"), BYTES("{\"type\":\"object\"}"),
     routes, 1, NULL, 0, &hooks,
 };

@@ -38,7 +38,7 @@ static const sb_route_t routes[] = {{sizeof(sb_route_t), SB_MOUNT_INSTANCE, BYTE
 
 static const sb_plugin_hooks_t hooks = {
     sizeof(sb_plugin_hooks_t), 0, on_init, on_shutdown, on_instance_start, on_instance_stop,
-    NULL, on_http_request, on_send, NULL,
+    NULL, on_http_request, on_send, NULL, NULL /* on_timer, on_reply_event */,
 };
 
 static const sb_plugin_descriptor_t descriptor = {

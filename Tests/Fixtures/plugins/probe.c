@@ -14,6 +14,10 @@
  *   POST /count          counter_add("probe_hits", 1) and histogram_record("probe_size", body length)
  *   POST /status/{s}     message_status(body as external id, s, ""): 204, or 4xx with the status
  *   POST /channel-status instance_status_set(body): 204, or 4xx with the status (ABI 1.2)
+ *   POST /history        conversation_history(body as the query): 200 with the host's JSON, or 4xx (1.3)
+ *   POST /forget         contact_forget(body as the contact): 204, or 4xx (1.3)
+ *
+ * on_reply_event (1.3) appends each event to KV "events", one JSON object per line.
  *   GET  /whoami         the raw request as JSON: path, subpath and every header
  *
  * The same handler is also mounted as a tenant route (/v1/plugins/probe/{instance}/...) and as an
@@ -182,6 +186,20 @@ static sb_status_t on_http_request(void *instance, const sb_http_request_t *requ
         reply(response, 204, NULL, 0);
         return SB_OK;
     }
+    if (equals(req->subpath, "/history")) {
+        sb_owned_bytes_t out = {NULL, 0};
+        status = host->conversation_history(self, req->body, &out, &error);
+        if (status != SB_OK) { reply_status(response, status, &error); return SB_OK; }
+        reply(response, 200, out.ptr, out.len);
+        host->bytes_free(out);
+        return SB_OK;
+    }
+    if (equals(req->subpath, "/forget")) {
+        status = host->contact_forget(self, req->body);
+        if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
+        reply(response, 204, NULL, 0);
+        return SB_OK;
+    }
     if (equals(req->subpath, "/channel-status")) {
         status = host->instance_status_set(self, req->body);
         if (status != SB_OK) { reply_status(response, status, NULL); return SB_OK; }
@@ -211,6 +229,23 @@ static sb_status_t on_http_request(void *instance, const sb_http_request_t *requ
     }
     reply(response, 404, (const uint8_t *)"{}", 2);
     return SB_OK;
+}
+
+/* Appends every reply event to KV "events", one JSON object per line. */
+static void on_reply_event(void *instance, sb_bytes_t event) {
+    sb_instance_t self = *(sb_instance_t *)instance;
+    sb_owned_bytes_t old = {NULL, 0};
+    sb_status_t status = host->kv_get(self, sb_str("events"), &old);
+    size_t n = status == SB_OK ? old.len : 0;
+    uint8_t *joined = malloc(n + event.len + 1);
+    if (joined == NULL) return;
+    if (n > 0) memcpy(joined, old.ptr, n);
+    if (status == SB_OK) host->bytes_free(old);
+    memcpy(joined + n, event.ptr, event.len);
+    joined[n + event.len] = '\n';
+    sb_bytes_t value = {joined, n + event.len + 1};
+    host->kv_put(self, sb_str("events"), value, 0);
+    free(joined);
 }
 
 static void on_timer(void *instance, sb_timer_t timer, uint64_t user_data) {
@@ -290,6 +325,7 @@ static const sb_plugin_hooks_t hooks = {
     .on_http_request = on_http_request,
     .on_send = on_send,
     .on_timer = on_timer,
+    .on_reply_event = on_reply_event,
 };
 
 static const sb_plugin_descriptor_t descriptor = {
