@@ -35,6 +35,9 @@ public final class PluginStorage: Sendable {
     let connection: SQLiteConnection
     /// Milliseconds since the epoch; drives TTL expiry.
     let now: @Sendable () -> Int64
+    /// The SQL this deployment accepts from plugins.
+    let sqlDialect: PluginSQLDialect.Mode
+    private let checkedSQL = LockedState(Set<String>())
 
     /// The longest key, in bytes.
     public static let maxKeyBytes = 1024
@@ -63,8 +66,9 @@ public final class PluginStorage: Sendable {
     /// down and applies the plugin's migrations in restricted mode.
     init(
         tenant: String, plugin: String, path: String, migrations: [Migration],
-        now: @escaping @Sendable () -> Int64, logger: Logger
+        sqlDialect: PluginSQLDialect.Mode = .portable, now: @escaping @Sendable () -> Int64, logger: Logger
     ) throws {
+        self.sqlDialect = sqlDialect
         self.tenant = tenant
         self.plugin = plugin
         self.path = path
@@ -89,7 +93,8 @@ public final class PluginStorage: Sendable {
     @discardableResult
     func applyMigrations(_ migrations: [Migration]) throws -> [String] {
         try Migrator.apply(migrations, to: connection, table: Migrator.defaultTable, now: now) { sql in
-            try connection.withRestrictions(timeLimitMilliseconds: Self.migrationTimeLimitMilliseconds) {
+            try checkDialect(sql)
+            return try connection.withRestrictions(timeLimitMilliseconds: Self.migrationTimeLimitMilliseconds) {
                 try connection.execute(sql)
             }
         }
@@ -105,7 +110,8 @@ public final class PluginStorage: Sendable {
     ///   tooLarge, timeout, busy, io.
     @discardableResult
     public func sqlRun(_ sql: String, _ params: [SQLValue] = []) throws -> Int64 {
-        try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
+        try checkDialect(sql)
+        return try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
             try connection.run(sql, params)
         }
     }
@@ -115,8 +121,23 @@ public final class PluginStorage: Sendable {
     /// - Throws: like ``sqlRun(_:_:)``, and tooLarge when the answer would
     ///   exceed ``maxQueryResultBytes``.
     public func sqlQuery(_ sql: String, _ params: [SQLValue] = []) throws -> QueryResult {
-        try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
+        try checkDialect(sql)
+        return try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
             try connection.query(sql, params, maxResultBytes: Self.maxQueryResultBytes)
+        }
+    }
+
+    /// Refuses SQL outside the deployment's dialect (invalidArgument naming the reason). A
+    /// statement that passed is remembered, so a plugin's repeated statements are checked once.
+    private func checkDialect(_ sql: String) throws {
+        guard sqlDialect == .portable else { return }
+        if checkedSQL.withLock({ $0.contains(sql) }) { return }
+        if let violation = PluginSQLDialect.check(sql, mode: sqlDialect) {
+            throw StorageError(violation.isDenial ? .denied : .invalidArgument, violation.description)
+        }
+        checkedSQL.withLock { checked in
+            if checked.count >= 512 { checked.removeAll(keepingCapacity: true) }
+            checked.insert(sql)
         }
     }
 }

@@ -12,6 +12,7 @@ public final class PluginStorageProvider: Sendable {
     public let dataDirectory: String
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    private let sqlDialect: PluginSQLDialect.Mode
     private let state = LockedState(State())
 
     private struct Key: Hashable {
@@ -47,9 +48,10 @@ public final class PluginStorageProvider: Sendable {
     ///   - dataDirectory: the root directory; created on first use.
     ///   - now: milliseconds since the epoch, for KV expiry (tests pass a fake clock).
     public init(
-        dataDirectory: String, logger: Logger,
+        dataDirectory: String, logger: Logger, sqlDialect: PluginSQLDialect.Mode = .portable,
         now: @escaping @Sendable () -> Int64 = StorageClock.milliseconds
     ) {
+        self.sqlDialect = sqlDialect
         self.dataDirectory = dataDirectory
         self.logger = logger
         self.now = now
@@ -73,7 +75,8 @@ public final class PluginStorageProvider: Sendable {
                 entry = Entry(storage: storage, migrations: retired.migrations)
             } else {
                 let storage = try PluginStorage(
-                    tenant: tenant, plugin: plugin, path: file, migrations: migrations, now: now, logger: logger)
+                    tenant: tenant, plugin: plugin, path: file, migrations: migrations, sqlDialect: sqlDialect, now: now,
+                    logger: logger)
                 state.open[key] = Entry(storage: storage, migrations: migrations)
                 return storage
             }

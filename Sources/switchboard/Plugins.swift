@@ -68,7 +68,8 @@ struct Plugins: AsyncParsableCommand {
                 let configuration = try host.configuration()
                 let catalog = FilePluginCatalog(
                     directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory()),
-                    enabled: configuration.enabledPlugins, logger: makeLogger(level: .critical, redact: true))
+                    enabled: configuration.enabledPlugins, sqlDialect: configuration.sqlDialect,
+                    logger: makeLogger(level: .critical, redact: true))
                 print("server at \(serverOptions.server) not reachable (or no admin token); plugin files found:")
                 for manifest in catalog.manifests.values.sorted(by: { $0.name < $1.name }) {
                     print("\(manifest.name)  found  \(manifest.version)  abi \(manifest.abiMajor).\(manifest.abiMinor)")

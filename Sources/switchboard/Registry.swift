@@ -20,7 +20,7 @@ struct RegistryOptions: ParsableArguments {
         let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
         let catalog = FilePluginCatalog(
             directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory()),
-            enabled: configuration.enabledPlugins, logger: logger)
+            enabled: configuration.enabledPlugins, sqlDialect: configuration.sqlDialect, logger: logger)
         for failure in catalog.failures { logger.warning("\(failure.description)") }
         let box = try SecretBox.load(
             environment: ProcessInfo.processInfo.environment, dataDirectory: configuration.dataDirectory)

@@ -51,6 +51,22 @@ struct BrokenPluginTests {
             })
     }
 
+    @Test("a migration outside the portable SQL subset refuses the load, naming the migration and the token")
+    func nonPortableMigration() async throws {
+        let host = try await LiveHost.start(label: "broken-sql")
+        defer { Task { await host.stop() } }
+        let file = try await Fixtures.compileFixture(
+            "versioned", into: host.pluginDirectory, as: "libsql.so",
+            defines: [#"MIGRATION_SQL="CREATE TABLE notes(id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)""#])
+        let reply = try await host.admin(.POST, "/plugins/load", json: ["path": file])
+        #expect(reply.status == 422, "\(reply.text)")
+        #expect(reply.json["code"] as? String == "invalid_descriptor")
+        #expect(reply.json["plugin_field"] as? String == "migrations[0].sql")
+        let detail = reply.json["detail"] as? String ?? ""
+        #expect(detail.contains(file) && detail.contains("001_init") && detail.contains("AUTOINCREMENT"), "\(detail)")
+        #expect(try await host.request(.GET, "/healthz").status == 200)
+    }
+
     @Test("a text file, a truncated .so and a path outside the plugin directories are refused")
     func notALibrary() async throws {
         let host = try await LiveHost.start(label: "notlib")

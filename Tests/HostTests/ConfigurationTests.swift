@@ -69,6 +69,7 @@ struct ConfigurationTests {
         threads_per_plugin = 3
         drain_timeout_seconds = 4
         instance_start = "lazy"
+        sql_dialect = "sqlite"
         [admin]
         token = "admin-secret"
         [logging]
@@ -96,6 +97,7 @@ struct ConfigurationTests {
         "SWITCHBOARD_PLUGINS_THREADS_PER_PLUGIN": "3",
         "SWITCHBOARD_PLUGINS_DRAIN_TIMEOUT_SECONDS": "4",
         "SWITCHBOARD_PLUGINS_INSTANCE_START": "lazy",
+        "SWITCHBOARD_PLUGINS_SQL_DIALECT": "sqlite",
         "SWITCHBOARD_ADMIN_TOKEN": "admin-secret",
         "SWITCHBOARD_LOGGING_LEVEL": "debug",
         "SWITCHBOARD_LOGGING_REDACT": "false",
@@ -119,6 +121,7 @@ struct ConfigurationTests {
         #expect(configuration.limits.threadsPerPlugin == 3)
         #expect(configuration.limits.drainTimeout == .seconds(4))
         #expect(configuration.instanceStart == .lazy)
+        #expect(configuration.sqlDialect == .sqlite)
         #expect(configuration.adminToken == "admin-secret")
         #expect(configuration.logLevel == .debug)
         #expect(configuration.redactLogs == false)
@@ -137,6 +140,7 @@ struct ConfigurationTests {
         #expect(configuration.dataDirectory == "./data")
         #expect(configuration.enabledPlugins == nil && configuration.pluginDirectories.isEmpty)
         #expect(configuration.instanceStart == .eager)
+        #expect(configuration.sqlDialect == .portable)
         #expect(configuration.adminToken == nil && configuration.logLevel == .info && configuration.redactLogs)
     }
 

@@ -5,6 +5,10 @@ import Testing
 
 /// Two tenants, A ("alpha") and B ("bravo"), use the same plugin ("notes").
 /// Nothing A does through its PluginStorage may read or change B's data.
+///
+/// These tests exercise SQLite's sandbox itself, so they run in the `sqlite` dialect mode: in the
+/// default `portable` mode most of these statements are refused earlier, by the dialect check
+/// (PluginSQLDialectTests), and the sandbox stays beneath it as the last line.
 @Suite("Plugin storage isolation")
 struct PluginIsolationTests {
     static let migrations = [
@@ -18,7 +22,7 @@ struct PluginIsolationTests {
         throws
     {
         try withTemporaryDirectory { dir in
-            let provider = PluginStorageProvider(dataDirectory: dir, logger: quietLogger)
+            let provider = PluginStorageProvider(dataDirectory: dir, logger: quietLogger, sqlDialect: .sqlite)
             let a = try provider.storage(tenant: "alpha", plugin: "notes", migrations: Self.migrations)
             let b = try provider.storage(tenant: "bravo", plugin: "notes", migrations: Self.migrations)
             try body(a, b, provider, dir)
@@ -249,7 +253,7 @@ struct PluginIsolationTests {
     @Test("tenant and plugin names that could leave the data directory are refused")
     func badNames() throws {
         try withTemporaryDirectory { dir in
-            let provider = PluginStorageProvider(dataDirectory: dir + "/data", logger: quietLogger)
+            let provider = PluginStorageProvider(dataDirectory: dir + "/data", logger: quietLogger, sqlDialect: .sqlite)
             for name in [
                 "", "../b", "a/../b", "..", ".", "a/b", "A", "a b", "a\u{0}b", "-a", "_a", "é",
                 String(repeating: "a", count: 65),
@@ -272,7 +276,7 @@ struct PluginIsolationTests {
     @Test("plugin migrations run under the same rules and extend on later opens")
     func migrationsRestricted() throws {
         try withTemporaryDirectory { dir in
-            let provider = PluginStorageProvider(dataDirectory: dir, logger: quietLogger)
+            let provider = PluginStorageProvider(dataDirectory: dir, logger: quietLogger, sqlDialect: .sqlite)
             let victim = try provider.storage(tenant: "bravo", plugin: "notes", migrations: Self.migrations)
             let evil = [Migration(name: "001_evil", sql: "ATTACH '\(victim.path)' AS b; DELETE FROM b.notes;")]
             expectStorageError(.denied) { try provider.storage(tenant: "alpha", plugin: "evil", migrations: evil) }

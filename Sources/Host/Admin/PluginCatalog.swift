@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchboardStorage
 
 /// What admin operations need to know about plugins: their manifests (settings schemas, routes).
 /// The running server answers from its loaded plugins; the CLI from the plugin files on disk.
@@ -16,8 +17,11 @@ public struct FilePluginCatalog: PluginCatalog {
     /// Files that could not be described, with the reason.
     public let failures: [PluginLoadError]
 
-    public init(directories: [String], enabled: [String]?, logger: Logger) {
-        let loader = PluginLoader(directories: directories, enabled: enabled, threadsPerPlugin: 1, logger: logger)
+    public init(
+        directories: [String], enabled: [String]?, sqlDialect: PluginSQLDialect.Mode = .portable, logger: Logger
+    ) {
+        let loader = PluginLoader(
+            directories: directories, enabled: enabled, threadsPerPlugin: 1, logger: logger, sqlDialect: sqlDialect)
         var manifests: [String: PluginManifest] = [:]
         var failures: [PluginLoadError] = []
         for file in loader.discover() {

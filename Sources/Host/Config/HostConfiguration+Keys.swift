@@ -56,6 +56,9 @@ extension HostConfiguration {
             section: "plugins", name: "instance_start", apply: { $0.instanceStart = try $1.choice() },
             render: { .toml($0.instanceStart.rawValue) }),
         Key(
+            section: "plugins", name: "sql_dialect", apply: { $0.sqlDialect = try $1.choice() },
+            render: { .toml($0.sqlDialect.rawValue) }),
+        Key(
             section: "admin", name: "token", isSecret: true, apply: { $0.adminToken = try $1.string() },
             render: { $0.adminToken.map(String.toml) }),
         Key(

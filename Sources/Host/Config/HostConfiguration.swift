@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchboardStorage
 
 /// Everything `switchboard serve` is configured with: a value built from defaults, the config
 /// file and the environment, then passed in. Nothing reads configuration globally.
@@ -32,6 +33,8 @@ public struct HostConfiguration: Sendable {
     public var limits = RuntimeLimits()
     /// When instances start; read by the runtime.
     public var instanceStart: InstanceStartPolicy = .eager
+    /// The SQL plugins may run: the portable subset (default) or anything SQLite allows.
+    public var sqlDialect: PluginSQLDialect.Mode = .portable
     public var instances: [BootstrapInstance] = []
     /// The conversation core: handoff pause, agent budget, retries (`[conversations]`).
     public var conversations = ConversationSettings()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 import PluginAPI
+import SwitchboardStorage
 
 /// Finds, opens and checks plugin libraries, and calls their entry and on_init.
 ///
@@ -13,6 +14,8 @@ struct PluginLoader: Sendable {
     var enabled: [String]?
     var threadsPerPlugin: Int
     var logger: Logger
+    /// The SQL a plugin's migrations must be written in (checked at load).
+    var sqlDialect: PluginSQLDialect.Mode = .portable
 
     static let hostMajor = UInt16(SB_ABI_MAJOR)
     static let hostMinor = UInt16(SB_ABI_MINOR)
@@ -125,6 +128,13 @@ struct PluginLoader: Sendable {
         }
         let reader = DescriptorReader(file: file, hostMajor: Self.hostMajor, hostMinor: Self.hostMinor)
         let (manifest, hooks) = try reader.read(descriptor)
+        for (index, migration) in manifest.migrations.enumerated() {
+            if let violation = PluginSQLDialect.check(migration.sql, mode: sqlDialect) {
+                throw PluginLoadError(
+                    .invalidDescriptor, file: file, field: "migrations[\(index)].sql", expected: "portable SQL",
+                    actual: "\"\(migration.name)\"", reason: violation.description)
+            }
+        }
         if let enabled, !enabled.contains(manifest.name) {
             throw PluginLoadError(
                 .notEnabled, file: file, field: "name", expected: enabled.joined(separator: ", "), actual: manifest.name,

@@ -15,11 +15,14 @@ public struct PluginRuntimeConfiguration: Sendable {
     /// Start instances on their first request instead of at start-up (for large registries).
     public var lazyStart: Bool
     public var conversations = ConversationSettings()
+    /// The SQL plugins may run (their migrations are checked at load).
+    public var sqlDialect: PluginSQLDialect.Mode = .portable
 
     public init(
         directories: [String], enabled: [String]? = nil, limits: RuntimeLimits = RuntimeLimits(), lazyStart: Bool = false,
-        conversations: ConversationSettings = ConversationSettings()
+        conversations: ConversationSettings = ConversationSettings(), sqlDialect: PluginSQLDialect.Mode = .portable
     ) {
+        self.sqlDialect = sqlDialect
         self.directories = directories
         self.enabled = enabled
         self.limits = limits
@@ -105,7 +108,7 @@ public final class PluginRuntime: Sendable {
         self.loader = PluginLoader(
             directories: configuration.directories, enabled: configuration.enabled,
             threadsPerPlugin: configuration.limits.threadsPerPlugin,
-            logger: logger)
+            logger: logger, sqlDialect: configuration.sqlDialect)
         PluginLoggers.install(logger)
     }
 

@@ -25,14 +25,16 @@ public final class HostServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
-        let storage = PluginStorageProvider(dataDirectory: configuration.dataDirectory, logger: logger)
+        let storage = PluginStorageProvider(
+            dataDirectory: configuration.dataDirectory, logger: logger, sqlDialect: configuration.sqlDialect)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         apiKeys = APIKeys(database: database)
         runtime = PluginRuntime(
             configuration: PluginRuntimeConfiguration(
                 directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory),
                 enabled: configuration.enabledPlugins, limits: configuration.limits,
-                lazyStart: configuration.instanceStart == .lazy, conversations: configuration.conversations),
+                lazyStart: configuration.instanceStart == .lazy, conversations: configuration.conversations,
+                sqlDialect: configuration.sqlDialect),
             database: database, storage: storage, httpClient: httpClient, metrics: HostMetrics(),
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             secretBox: try SecretBox.load(

@@ -2,7 +2,8 @@
  * versioned: a plugin built twice with different -DVERSION values to test reloads.
  * GET /version answers {"version":"<VERSION>"}; the answer tells which generation served.
  * It refuses any configuration that mentions "refuse" (to test refused configurations), and
- * with -DALIAS_PATH='"/x"' also declares that alias (to test alias conflicts).
+ * with -DALIAS_PATH='"/x"' also declares that alias (to test alias conflicts), and with
+ * -DMIGRATION_SQL='"…"' one migration of that SQL (to test the portable SQL check at load).
  */
 #include <switchboard_plugin.h>
 
@@ -56,6 +57,12 @@ static const sb_route_t routes[] = {
 #endif
 };
 
+#ifdef MIGRATION_SQL
+static const sb_migration_t migrations[] = {
+    {sizeof(sb_migration_t), 0, {(const uint8_t *)"001_init", 8}, {(const uint8_t *)MIGRATION_SQL, sizeof(MIGRATION_SQL) - 1}},
+};
+#endif
+
 static const sb_plugin_hooks_t hooks = {
     .struct_size = sizeof(sb_plugin_hooks_t),
     .on_init = on_init,
@@ -76,6 +83,10 @@ static const sb_plugin_descriptor_t descriptor = {
     .settings_schema = {(const uint8_t *)"{}", 2},
     .routes = routes,
     .route_count = sizeof routes / sizeof routes[0],
+#ifdef MIGRATION_SQL
+    .migrations = migrations,
+    .migration_count = 1,
+#endif
     .hooks = &hooks,
 };
 
