@@ -89,6 +89,13 @@ extension ConversationStore {
             [.text(inboundId), .integer(at), .text(error)])
     }
 
+    /// The reply job waits until `until` without counting an attempt (the tenant's agent budget
+    /// is spent for now).
+    public func deferReplyJob(_ inboundId: String, until: Int64) throws {
+        try connection.run(
+            "UPDATE reply_jobs SET next_attempt_at = ?2 WHERE message_id = ?1", [.text(inboundId), .integer(until)])
+    }
+
     /// Give up on answering: the job ends and the inbound message carries the error.
     public func failReplyJob(_ inboundId: String, error: String) throws {
         try connection.transaction {

@@ -138,7 +138,14 @@ public final class ConversationEngine: Sendable {
                 streams.finish(inbound.id)
                 return
             }
-            await waitForAgentBudget(tenantId: entry.tenant.id)
+            // Over the tenant's agent budget, the message waits in the queue (not in a worker, so
+            // other tenants' replies go ahead) until a call is free.
+            let now = StorageClock.milliseconds()
+            let wait = limiter.withLock { $0.acquire(entry.tenant.id, now: now) }
+            if wait > 0 {
+                try store.deferReplyJob(inbound.id, until: now + wait)
+                return
+            }
             let assistant = try assistants.assistant(tenantId: entry.tenant.id)
             let instanceSettings = SecretSettings.object(entry.instance.settings)
                 .merging(runtime.storedSecrets(entry.instance)) { $1 }
@@ -206,15 +213,6 @@ public final class ConversationEngine: Sendable {
     static func replyEventJSON(_ object: [String: Any]) -> [UInt8] {
         let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return Array(data ?? Data())
-    }
-
-    /// Per-tenant agent call budget: over it, the message waits (never fails).
-    private func waitForAgentBudget(tenantId: String) async {
-        while !Task.isCancelled {
-            let wait = limiter.withLock { $0.acquire(tenantId, now: StorageClock.milliseconds()) }
-            if wait == 0 { return }
-            try? await Task.sleep(for: .milliseconds(wait))
-        }
     }
 
     // MARK: - Delivering
