@@ -7,14 +7,30 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
-// Plugins link only the C ABI and the Swift SDK: never the host.
-func channelPlugin(_ name: String) -> Target {
-    .target(
-        name: name,
-        dependencies: ["SwitchboardSDK"],
-        path: "Plugins/\(name)",
-        swiftSettings: swiftSettings
-    )
+// Plugins link only the C ABI and the Swift SDK: never the host. Each channel is two targets:
+// `<Name>Core` (Plugins/<Name>/Core), its domain rules as plain types that tests drive with no
+// server, and `<Name>` (Plugins/<Name>/Plugin), the thin plugin that wires them to the ABI.
+func channelPlugin(_ name: String) -> [Target] {
+    [
+        .target(
+            name: "\(name)Core",
+            dependencies: ["SwitchboardSDK"],
+            path: "Plugins/\(name)/Core",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: name,
+            dependencies: ["SwitchboardSDK", .target(name: "\(name)Core")],
+            path: "Plugins/\(name)/Plugin",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "\(name)Tests",
+            dependencies: [.target(name: "\(name)Core"), "SwitchboardSDK"],
+            path: "Tests/\(name)Tests",
+            swiftSettings: swiftSettings
+        ),
+    ]
 }
 
 let package = Package(
@@ -103,9 +119,7 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
-        channelPlugin("Evolution"),
-        channelPlugin("SMS"),
-        channelPlugin("Webchat"),
+    ] + channelPlugin("Evolution") + channelPlugin("SMS") + channelPlugin("Webchat") + [
         .testTarget(
             name: "SDKTests",
             dependencies: ["SwitchboardSDK"],

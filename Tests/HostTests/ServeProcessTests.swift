@@ -1,13 +1,40 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 
 /// The real `switchboard serve` binary: starts with the three plugins on the embedded SQLite
 /// default, serves, and on SIGTERM finishes in-flight work and exits cleanly.
 @Suite("switchboard serve")
 struct ServeProcessTests {
-    static func freePort() -> Int { Int.random(in: 20000...60000) }
+    /// A loopback port for a child server: below the kernel's ephemeral range (32768 and up on
+    /// Linux), where in-process hosts on port 0 and outgoing connections take theirs, never handed
+    /// out twice in one run, and free when checked.
+    static func freePort() -> Int {
+        while true {
+            let port = Int.random(in: 10000..<32000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if portIsFree(port) { return port }
+        }
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
 
     @Test("serves the first-party plugins and shuts down gracefully on SIGTERM")
     func serveAndTerminate() async throws {
