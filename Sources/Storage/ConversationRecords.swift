@@ -108,6 +108,9 @@ public struct InboundInput: Sendable, Hashable {
     public var fromHuman: Bool
     /// When the channel says it was sent (milliseconds since the epoch); nil: now.
     public var sentAt: Int64?
+    /// The assistant's answer when it is known before the message is stored (the template agent
+    /// needs no call): stored and queued for sending in the ingest transaction, with no reply job.
+    public var immediateReply: String?
 
     public init(
         tenantId: String, instanceId: String, externalId: String, from: String, fromName: String? = nil, text: String,
@@ -134,8 +137,20 @@ public struct IngestOutcome: Sendable, Hashable {
     public var conversationId: String
     /// The same external id was stored before; nothing new was written.
     public var duplicate: Bool
-    /// The assistant will answer it (a reply job was queued).
+    /// The assistant will answer it (a reply job was queued, or its immediate reply stored).
     public var replyQueued: Bool
+    /// The immediate reply stored with it, already in the outbox.
+    public var reply: OutboxItem?
+
+    public init(
+        message: MessageRecord, conversationId: String, duplicate: Bool, replyQueued: Bool, reply: OutboxItem? = nil
+    ) {
+        self.message = message
+        self.conversationId = conversationId
+        self.duplicate = duplicate
+        self.replyQueued = replyQueued
+        self.reply = reply
+    }
 }
 
 /// An inbound message the assistant still has to answer.

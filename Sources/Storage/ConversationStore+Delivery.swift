@@ -69,15 +69,10 @@ extension ConversationStore {
                 try deleteReplyJob(inboundId)
                 return try Self.message(from: existing)
             }
-            var reply = MessageRecord(
-                id: RecordID.make(prefix: "msg"), tenantId: inbound.tenantId, instanceId: inbound.instanceId,
-                conversationId: inbound.conversationId, direction: .outbound, author: .assistant, text: text,
-                attachments: nil, status: .queued, externalId: nil, error: nil, replyTo: inboundId, metadata: nil,
-                createdAt: time, updatedAt: time)
+            let reply = Self.reply(to: inbound, text: text, time: time)
             try insert(reply)
             try queueForSending(reply, at: time)
             try deleteReplyJob(inboundId)
-            reply.updatedAt = time
             return reply
         }
     }

@@ -174,12 +174,28 @@ public final class ConversationStore: Sendable {
             "UPDATE conversations SET last_message_at = max(last_message_at, ?2), updated_at = ?3 WHERE id = ?1",
             [.text(conversation.id), .integer(message.createdAt), .integer(time)])
         let queueReply = !input.fromHuman && (pausedUntil ?? 0) <= time
-        if queueReply {
+        var reply: OutboxItem?
+        if queueReply, let text = input.immediateReply {
+            let record = Self.reply(to: message, text: text, time: time)
+            try insert(record)
+            try queueForSending(record, at: time)
+            reply = OutboxItem(message: record, conversation: conversation, contact: contact, attempts: 0)
+        } else if queueReply {
             try connection.run(
                 "INSERT INTO reply_jobs(message_id, tenant_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)",
                 [.text(message.id), .text(input.tenantId), .integer(time)])
         }
-        return IngestOutcome(message: message, conversationId: conversation.id, duplicate: false, replyQueued: queueReply)
+        return IngestOutcome(
+            message: message, conversationId: conversation.id, duplicate: false, replyQueued: queueReply, reply: reply)
+    }
+
+    /// The assistant's reply to `inbound`, queued for sending.
+    static func reply(to inbound: MessageRecord, text: String, time: Int64) -> MessageRecord {
+        MessageRecord(
+            id: RecordID.make(prefix: "msg"), tenantId: inbound.tenantId, instanceId: inbound.instanceId,
+            conversationId: inbound.conversationId, direction: .outbound, author: .assistant, text: text,
+            attachments: nil, status: .queued, externalId: nil, error: nil, replyTo: inbound.id, metadata: nil,
+            createdAt: time, updatedAt: time)
     }
 
     private func upsertContact(tenantId: String, instanceId: String, externalId: String, name: String?, time: Int64)

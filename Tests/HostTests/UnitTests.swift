@@ -198,3 +198,42 @@ struct HandleTableTests {
         #expect(table.lookup(0) == nil)
     }
 }
+
+/// Two claimants of one queue (the loop reading it, a hand-over right after a commit) never work
+/// on an item twice.
+@Suite("Work claims")
+struct WorkClaimsTests {
+    @Test("an item is claimed once, up to a capacity; finished items stay refused, retried ones come back")
+    func claims() {
+        let claims = WorkClaims(memory: 2)
+        #expect(claims.claim("a", capacity: 2))
+        #expect(!claims.claim("a"), "busy")
+        #expect(claims.claim("b", capacity: 2))
+        #expect(!claims.claim("c", capacity: 2), "at capacity")
+        #expect(claims.busy == ["a", "b"])
+        claims.release("a", finished: true)
+        #expect(!claims.claim("a"), "a late read of the queue cannot bring a finished item back")
+        claims.release("b", finished: false)
+        #expect(claims.claim("b"), "an item waiting for a retry may be claimed again")
+        claims.release("b", finished: true)
+        claims.release("c", finished: true)
+        #expect(claims.claim("a"), "the oldest finished id is forgotten once memory is full")
+        #expect(!claims.claim("c"))
+    }
+}
+
+/// A function value kept in a `Locked` and read on every message must stay callable: reading it
+/// through an inout access wrapped it anew each time, until a call overflowed the stack.
+@Suite("Locked function values")
+struct LockedFunctionTests {
+    @Test("a stored closure read a million times is still one call deep")
+    func loadDoesNotWrap() {
+        let hook = Locked<(@Sendable (Int) -> Int)?>(nil)
+        hook.withLock { $0 = { $0 + 1 } }
+        var total = 0
+        for value in 0..<1_000_000 {
+            if let call = hook.load() { total = call(value) }
+        }
+        #expect(total == 1_000_000)
+    }
+}

@@ -104,6 +104,32 @@ struct ConversationStoreTests {
         }
     }
 
+    @Test("a reply known before the message is stored is queued with it: no reply job, one outbox entry")
+    func immediateReply() throws {
+        try withWorld { world in
+            var input = world.input("i1", text: "hello")
+            input.immediateReply = "Hi, this is Alice."
+            let outcome = try world.ingest(input)[0]
+            let reply = try #require(outcome.reply, "the outcome carries the queued reply")
+            #expect(outcome.replyQueued && reply.message.replyTo == outcome.message.id)
+            #expect(reply.message.text == "Hi, this is Alice." && reply.message.status == .queued)
+            #expect(reply.contact.externalId == "+15550001" && reply.conversation.id == outcome.conversationId)
+            #expect(try world.store.dueReplyJobs(at: world.clock.now(), limit: 10).isEmpty, "no agent call left to make")
+            #expect(try world.store.dueOutbox(at: world.clock.now(), limit: 10).map(\.message.id) == [reply.message.id])
+            var again = world.input("i1", text: "hello")
+            again.immediateReply = "Hi again."
+            let duplicate = try world.ingest(again)[0]
+            #expect(duplicate.duplicate && duplicate.reply == nil, "a redelivery stores no second reply")
+            #expect(try world.store.dueOutbox(at: world.clock.now(), limit: 10).count == 1)
+            var human = world.input("h1", human: true)
+            human.immediateReply = "never stored"
+            #expect(try world.ingest(human)[0].reply == nil)
+            var paused = world.input("p1", text: "while paused")
+            paused.immediateReply = "never stored either"
+            #expect(try world.ingest(paused)[0].reply == nil, "the person's message paused the conversation")
+        }
+    }
+
     @Test("a person's message pauses the assistant in that conversation until the pause ends")
     func handoff() throws {
         try withWorld { world in

@@ -15,8 +15,8 @@ public final class ConversationEngine: Sendable {
     let makeBackend: @Sendable (AgentSettings) -> any AgentBackend
     private let replyWake = Wakeup()
     private let sendWake = Wakeup()
-    private let replying = Locked<Set<String>>([])
-    private let sending = Locked<Set<String>>([])
+    private let replying = WorkClaims()
+    private let sending = WorkClaims()
     private let limiter: Locked<RateLimiter>
     /// Replies and send reports are committed in batches, like inbound messages.
     private let replyCommits: BatchCommitter<(inboundId: String, text: String), MessageRecord?>
@@ -36,11 +36,13 @@ public final class ConversationEngine: Sendable {
         limiter = Locked(RateLimiter(perMinute: settings.agentCallsPerMinute))
         replyCommits = BatchCommitter(name: "switchboard-replies") { try store.completeReplies($0) }
         sendCommits = BatchCommitter(name: "switchboard-sends") { try store.markSent($0) }
-        runtime.environment.ingest.observe { [replyWake, sendWake] outcomes in
-            if outcomes.contains(where: \.replyQueued) { replyWake.signal() }
+        runtime.environment.ingest.answerImmediately { [weak self] input in self?.immediateReply(input) }
+        runtime.environment.ingest.observe { [weak self, replyWake, sendWake] outcomes in
+            if outcomes.contains(where: { $0.replyQueued && $0.reply == nil }) { replyWake.signal() }
             if outcomes.contains(where: { $0.message.direction == .outbound && $0.message.status == .queued }) {
                 sendWake.signal()
             }
+            for reply in outcomes.compactMap(\.reply) { self?.deliverNow(reply) }
         }
     }
 
@@ -62,13 +64,14 @@ public final class ConversationEngine: Sendable {
 
     // MARK: - The loop both workers share
 
+    /// Each worker says whether its item left the queue for good (`true`) or waits for a retry.
     private func loop<Item: Sendable>(
-        wake: Wakeup, busy: Locked<Set<String>>, fetch: @escaping @Sendable (Int, Set<String>) throws -> [(String, Item)],
-        work: @escaping @Sendable (Item) async -> Void
+        wake: Wakeup, busy: WorkClaims, fetch: @escaping @Sendable (Int, Set<String>) throws -> [(String, Item)],
+        work: @escaping @Sendable (Item) async -> Bool
     ) async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                let current = busy.withLock { $0 }
+                let current = busy.busy
                 let capacity = settings.concurrency - current.count
                 var fetched: [(String, Item)] = []
                 if capacity > 0 {
@@ -78,11 +81,9 @@ public final class ConversationEngine: Sendable {
                         logger.error("cannot read the conversation queues", metadata: ["error": "\(error)"])
                     }
                 }
-                for (id, item) in fetched {
-                    busy.withLock { _ = $0.insert(id) }
+                for (id, item) in fetched where busy.claim(id) {
                     group.addTask {
-                        await work(item)
-                        busy.withLock { _ = $0.remove(id) }
+                        busy.release(id, finished: await work(item))
                         wake.signal()
                     }
                 }
@@ -118,7 +119,8 @@ public final class ConversationEngine: Sendable {
 
     // MARK: - Answering
 
-    private func answer(_ job: ReplyJob) async {
+    /// Answer one reply job; true when it left the queue (answered, failed for good or moot).
+    private func answer(_ job: ReplyJob) async -> Bool {
         let inbound = job.message
         let streams = runtime.environment.replyStreams
         let streaming = streams.isRequested(inbound.id)
@@ -126,17 +128,17 @@ public final class ConversationEngine: Sendable {
             guard let entry = runtime.registryEntry(id: inbound.instanceId) else {
                 try store.deleteReplyJob(inbound.id)  // the instance is gone
                 streams.finish(inbound.id)
-                return
+                return true
             }
             guard entry.isServable else {
                 // Suspended or disabled: the message waits, unanswered, until it may run again.
                 try store.retryReplyJob(inbound.id, error: "instance not serving", at: StorageClock.milliseconds() + 60_000)
-                return
+                return false
             }
             if let paused = job.conversation.pausedUntil, paused > StorageClock.milliseconds() {
                 try store.deleteReplyJob(inbound.id)
                 streams.finish(inbound.id)
-                return
+                return true
             }
             // Over the tenant's agent budget, the message waits in the queue (not in a worker, so
             // other tenants' replies go ahead) until a call is free.
@@ -144,7 +146,7 @@ public final class ConversationEngine: Sendable {
             let wait = limiter.withLock { $0.acquire(entry.tenant.id, now: now) }
             if wait > 0 {
                 try store.deferReplyJob(inbound.id, until: now + wait)
-                return
+                return false
             }
             let assistant = try assistants.assistant(tenantId: entry.tenant.id)
             let instanceSettings = SecretSettings.object(entry.instance.settings)
@@ -180,6 +182,7 @@ public final class ConversationEngine: Sendable {
             if try await replyCommits.submit((inbound.id, text)).get() != nil { sendWake.signal() }
             streams.finish(inbound.id)
             runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
+            return true
         } catch {
             let agentError = error as? AgentError
             let retryable = agentError?.retryable ?? !(error is StorageError)
@@ -206,6 +209,7 @@ public final class ConversationEngine: Sendable {
                          "error": reason, "retrying": retrying]))
                 if !retrying { streams.finish(inbound.id) }
             }
+            return !retrying
         }
     }
 
@@ -241,7 +245,8 @@ public final class ConversationEngine: Sendable {
         "invalid_argument", "not_found", "denied", "too_large", "unsupported",
     ]
 
-    private func deliver(_ item: OutboxItem) async {
+    /// Deliver one outbound message; true when it left the outbox (sent, or failed for good).
+    private func deliver(_ item: OutboxItem) async -> Bool {
         let id = item.message.id
         do {
             let result = try await runtime.send(instanceId: item.message.instanceId, messageJSON: Self.sendJSON(item))
@@ -253,6 +258,7 @@ public final class ConversationEngine: Sendable {
                     status: [.sent, .delivered, .read].contains(status) ? status : .sent)
             ).get()
             runtime.metrics.increment("switchboard_outbound_messages_total", labels: [("outcome", "sent")])
+            return true
         } catch let error as SendError {
             let permanent = Self.permanentSendFailures.contains(error.status)
             let exhausted = item.attempts + 1 >= settings.maxSendAttempts
@@ -268,10 +274,46 @@ public final class ConversationEngine: Sendable {
             } catch {
                 logger.error("cannot record the send failure", metadata: ["error": "\(error)"])
             }
+            return permanent || exhausted
         } catch {
             logger.error("outbound message not recorded as sent", metadata: ["message": "\(id)", "error": "\(error)"])
             try? store.retryOutbox(id, error: "\(error)", at: backoff(item.attempts))
+            return false
         }
+    }
+
+    /// Deliver a reply stored with its inbound message at once, without waiting for the send
+    /// loop to read the outbox; at capacity (or already claimed) the loop takes it instead.
+    private func deliverNow(_ item: OutboxItem) {
+        let id = item.message.id
+        guard sending.claim(id, capacity: settings.concurrency) else {
+            sendWake.signal()
+            return
+        }
+        Task {
+            sending.release(id, finished: await deliver(item))
+            sendWake.signal()
+        }
+    }
+
+    // MARK: - Answering at once
+
+    /// The reply to an inbound message when no agent call is needed: the tenant's agent is the
+    /// template (no instance Agent API overrides it) and its budget has a call free. The message
+    /// is then stored with its reply in one transaction. A message that turns out to be a
+    /// duplicate or in a paused conversation has still taken its budget token.
+    private func immediateReply(_ input: InboundInput) -> String? {
+        guard let entry = runtime.registryEntry(id: input.instanceId), entry.isServable,
+            AgentConfiguration.instanceOverride(SecretSettings.object(entry.instance.settings)) == nil,
+            let assistant = try? assistants.assistant(tenantId: entry.tenant.id), assistant.agent == .template,
+            limiter.withLock({ $0.acquire(entry.tenant.id, now: StorageClock.milliseconds()) }) == 0
+        else { return nil }
+        runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
+        return TemplateAgent.text(
+            for: AgentRequest(
+                tenantSlug: entry.tenant.slug, channel: entry.instance.plugin, instance: entry.instance.name,
+                contact: input.from, contactName: input.fromName, conversationId: "", message: input.text,
+                history: [], profile: assistant.profile, prompt: assistant.prompt, knowledge: assistant.knowledge))
     }
 }
 

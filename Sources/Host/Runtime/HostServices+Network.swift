@@ -91,7 +91,7 @@ extension HostServices {
         }
         let snapshot = instance.snapshot
         let input = inbound.input(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id)
-        switch instance.environment.ingest.submit(input) {
+        switch instance.environment.ingest.submit(input, streamed: inbound.stream) {
         case .success(let outcome):
             if inbound.stream && outcome.replyQueued && !outcome.duplicate {
                 instance.environment.replyStreams.request(outcome.message.id)

@@ -14,7 +14,16 @@ final class Locked<Value>: @unchecked Sendable {
     }
 
     /// Run `body` with exclusive access to the value.
+    ///
+    /// - Important: read a stored function value with ``load()``, not `withLock { $0 }`: the
+    ///   inout access re-wraps (reabstracts) a function value on every write-back, and the
+    ///   wrappers pile up until calling it overflows the stack.
     func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         try lock.withLock { try body(&value) }
+    }
+
+    /// A copy of the value, read without writing it back.
+    func load() -> Value {
+        lock.withLock { value }
     }
 }
