@@ -16,22 +16,10 @@ extension ConversationStore {
     func dueRows(queue: String, at time: Int64, limit: Int, excluding: Set<String>) throws
         -> [(MessageRecord, ConversationRecord, ContactRecord, Int)]
     {
-        func prefixed(_ columns: String, _ alias: String) -> String {
-            columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }
-                .joined(separator: ", ")
-        }
         let excluded = "[" + excluding.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         let rows = try connection.query(
-            """
-            SELECT \(prefixed(Self.messageColumns, "m")), \(prefixed(Self.conversationColumns, "v")),
-                   \(prefixed(Self.contactColumns, "c")), q.attempts
-            FROM \(queue) q
-            JOIN messages m ON m.id = q.message_id
-            JOIN conversations v ON v.id = m.conversation_id
-            JOIN contacts c ON c.id = v.contact_id
-            WHERE q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))
-            ORDER BY q.next_attempt_at, q.rowid LIMIT ?3
-            """, [.integer(time), .text(excluded), .integer(Int64(limit))]
+            queue == "outbox" ? Self.dueOutboxSQL : Self.dueReplyJobsSQL,
+            [.integer(time), .text(excluded), .integer(Int64(limit))]
         ).rows
         return try rows.map { row in
             (
@@ -39,6 +27,27 @@ extension ConversationStore {
                 try Self.contact(from: Array(row[25..<32])), Int(try HostDatabase.integer(row, 32))
             )
         }
+    }
+
+    static let dueReplyJobsSQL = dueRowsSQL(queue: "reply_jobs")
+    static let dueOutboxSQL = dueRowsSQL(queue: "outbox")
+
+    /// The query of ``dueRows(queue:at:limit:excluding:)``, built once per queue.
+    private static func dueRowsSQL(queue: String) -> String {
+        func prefixed(_ columns: String, _ alias: String) -> String {
+            columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }
+                .joined(separator: ", ")
+        }
+        return """
+            SELECT \(prefixed(messageColumns, "m")), \(prefixed(conversationColumns, "v")),
+                   \(prefixed(contactColumns, "c")), q.attempts
+            FROM \(queue) q
+            JOIN messages m ON m.id = q.message_id
+            JOIN conversations v ON v.id = m.conversation_id
+            JOIN contacts c ON c.id = v.contact_id
+            WHERE q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))
+            ORDER BY q.next_attempt_at, q.rowid LIMIT ?3
+            """
     }
 
     /// Store many replies in one transaction (each as ``completeReply(to:text:)`` would).

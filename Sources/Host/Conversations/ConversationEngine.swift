@@ -221,23 +221,34 @@ public final class ConversationEngine: Sendable {
 
     // MARK: - Delivering
 
-    /// What a plugin's on_send receives.
+    /// What a plugin's on_send receives: one JSON object, keys in sorted order, written by hand
+    /// (this runs for every outbound message; JSONSerialization cost more than the send itself).
     static func sendJSON(_ item: OutboxItem) -> [UInt8] {
-        var object: [String: Any] = [
-            "to": item.contact.externalId, "text": item.message.text, "message_id": item.message.id,
-            "conversation_id": item.conversation.id, "thread_key": item.conversation.threadKey,
-            "author": item.message.author.rawValue, "attempt": item.attempts + 1,
+        var members: [(String, String)] = [
+            ("attempt", "\(item.attempts + 1)"), ("author", JSONText.quote(item.message.author.rawValue)),
+            ("conversation_id", JSONText.quote(item.conversation.id)), ("message_id", JSONText.quote(item.message.id)),
+            ("text", JSONText.quote(item.message.text)), ("thread_key", JSONText.quote(item.conversation.threadKey)),
+            ("to", JSONText.quote(item.contact.externalId)),
         ]
-        if let name = item.contact.name { object["to_name"] = name }
-        if let replyTo = item.message.replyTo { object["reply_to"] = replyTo }
+        if let name = item.contact.name { members.append(("to_name", JSONText.quote(name))) }
+        if let replyTo = item.message.replyTo { members.append(("reply_to", JSONText.quote(replyTo))) }
         if let attachments = item.message.attachments {
-            object["attachments"] = (try? JSONSerialization.jsonObject(with: Data(attachments.utf8))) ?? []
+            members.append(("attachments", Self.storedJSON(attachments, fallback: "[]")))
         }
-        if let metadata = item.message.metadata {
-            object["metadata"] = (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) ?? [:]
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-        return Array(data ?? Data())
+        if let metadata = item.message.metadata { members.append(("metadata", Self.storedJSON(metadata, fallback: "{}"))) }
+        members.sort { $0.0 < $1.0 }
+        let text = "{" + members.map { JSONText.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        return Array(text.utf8)
+    }
+
+    /// A JSON document stored with a message, written again compactly; `fallback` when it does
+    /// not parse.
+    private static func storedJSON(_ text: String, fallback: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return fallback }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Statuses a plugin returns when the provider refused the message for good (a 4xx).
