@@ -117,4 +117,25 @@ struct SMSRelayTests {
             #expect(try await w.webhook("/status", [("MessageSid", sid), ("MessageStatus", "bogus")]).json["field"] as? String == "MessageStatus")
         }
     }
+
+    @Test("a reply Twilio refuses (4xx) fails for good after one call, with Twilio's reason; numbers stay out of it")
+    func refusedReply() async throws {
+        try await SMSChannelTests.with("sms-refused") { w in
+            _ = try await w.standardSetup()
+            _ = try await w.host.admin(.PUT, "/tenants/acme/assistant", json: ["assistant_name": "Alice", "company_name": "Acme Pets"])
+            w.fake.refuseAll(true)
+            _ = try await w.text(from: SMSWorld.clientPhone, to: SMSWorld.pool, "hello", sid: "SM" + String(repeating: "9", count: 32))
+            let auth = [("Authorization", "Bearer \(w.key)")]
+            func reply() async throws -> [String: Any]? {
+                let list = try await w.host.request(.GET, "/v1/conversations", headers: auth)
+                guard let id = (list.json["items"] as? [[String: Any]])?.first?["id"] as? String else { return nil }
+                let messages = try await w.host.request(.GET, "/v1/conversations/\(id)/messages", headers: auth)
+                return (messages.json["items"] as? [[String: Any]])?.first { $0["author"] as? String == "assistant" }
+            }
+            #expect(try await Fixtures.eventually(60) { try await reply()?["status"] as? String == "failed" })
+            #expect(FakeTwilio.calls(w.twilio).count == 1, "a permanent refusal is not retried")
+            let detail = String(describing: try await reply() ?? [:])
+            #expect(!detail.contains(SMSWorld.clientPhone.dropFirst()), "\(detail)")
+        }
+    }
 }

@@ -8,9 +8,9 @@ struct Masking: Sendable {
 
     /// Quarantines that ended return to service; holds that ended become quarantines.
     func sweep(now: Millis) throws {
-        let due = try store.numbers(
-            where: "WHERE (status = 'quarantined' AND quarantine_until <= ?1) OR (status = 'active' AND hold_until <= ?1)",
-            [.integer(now)])
+        let due =
+            try store.numbers(where: "WHERE status = 'quarantined' AND quarantine_until <= ?1", [.integer(now)])
+            + store.numbers(where: "WHERE hold_until IS NOT NULL AND hold_until <= ?1 AND status = 'active'", [.integer(now)])
         for number in due {
             let change =
                 NumberLifecycle.expire(number, now: now)
@@ -42,11 +42,12 @@ struct Masking: Sendable {
         try sweep(now: now)
         let client = try store.clients(where: "WHERE phone = ?1", [.text(phone)]).first
         let thread = try client.map { try store.thread(forClient: $0.id, now: now) }
+        let pool = try store.numbers(where: "WHERE role = 'pool' AND status = 'active'")
+        let stickyUsable = pool.contains { $0.id == thread?.poolNumberID && $0.isRoutable }
         let situation = OutboundSituation(
-            windows: try client.map { try store.windows(client: $0.id, now: now) } ?? [],
-            pool: try store.numbers(where: "WHERE role = 'pool' AND status = 'active'"),
+            windows: try client.map { try store.windows(client: $0.id, now: now) } ?? [], pool: pool,
             frontDesk: try store.numbers(where: "WHERE role = 'front_desk' AND status = 'active'"),
-            stickyPoolID: thread?.poolNumberID, poolLoad: try store.poolLoad(), now: now)
+            stickyPoolID: thread?.poolNumberID, poolLoad: stickyUsable ? [:] : try store.poolLoad(), now: now)
         var decision = OutboundRouter.decide(situation)
         if client == nil { decision.trace = "Recipient is not a known client; " + decision.trace }
         if let thread, let sticky = decision.newStickyPoolID { try store.setStickyPool(thread: thread.id, number: sticky) }

@@ -12,6 +12,9 @@ enum Schema {
                     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'quarantined', 'released')),
                     assigned_sitter_id INTEGER, quarantine_until INTEGER, quarantine_reason TEXT, hold_until INTEGER,
                     created_at INTEGER NOT NULL);
+                CREATE INDEX numbers_by_role ON numbers (role, status);
+                CREATE INDEX numbers_quarantine_due ON numbers (quarantine_until) WHERE status = 'quarantined';
+                CREATE INDEX numbers_hold_due ON numbers (hold_until) WHERE hold_until IS NOT NULL;
                 CREATE TABLE sitters (
                     id INTEGER PRIMARY KEY, name TEXT NOT NULL, personal_phone TEXT NOT NULL UNIQUE,
                     active INTEGER NOT NULL DEFAULT 0, number_id INTEGER, created_at INTEGER NOT NULL);

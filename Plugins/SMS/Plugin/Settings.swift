@@ -62,4 +62,11 @@ enum Clock {
         clock_gettime(CLOCK_REALTIME, &ts)
         return Millis(ts.tv_sec) * 1000 + Millis(ts.tv_nsec) / 1_000_000
     }
+
+    /// A monotonic clock in nanoseconds, for measuring.
+    static func monotonicNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
 }

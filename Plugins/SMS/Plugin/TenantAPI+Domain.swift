@@ -83,12 +83,20 @@ extension SMSInstance {
             guard try store.sitter(new.sitterID) != nil else { throw FieldError(.notFound, field: "sitterId", "no such sitter") }
             let booking = try store.insertBooking(new, now: now)
             try store.record(AuditEntry(actor: actor, action: "booking.create", subject: "booking:\(booking.id)", after: booking.json, at: now))
-            return (201, booking.json)
+            if body["confirmed"]?.boolValue == true { return (201, try transition(booking, to: .confirmed, actor: actor, body: body, now: now)) }
+            return (201, try bookingJSON(booking, now: now))
         }
         let id = try pathID(api, "bookingId")
         guard let booking = try store.booking(id) else { throw FieldError(.notFound, field: "bookingId", "no such booking") }
-        let target: BookingStatus = route == Routes.confirm ? .confirmed : .cancelled
-        guard booking.status != target else { return (200, try bookingJSON(booking, now: now)) }
+        return (200, try transition(booking, to: route == Routes.confirm ? .confirmed : .cancelled, actor: actor, body: body, now: now))
+    }
+
+    /// Confirm or cancel a booking, audited.
+    private func transition(_ booking: Booking, to target: BookingStatus, actor: String, body: JSONValue, now: Millis) throws
+        -> JSONValue
+    {
+        let id = booking.id
+        guard booking.status != target else { return try bookingJSON(booking, now: now) }
         guard booking.status == .pending || target == .cancelled else {
             throw FieldError(.conflict, field: "status", "a \(booking.status.rawValue) booking cannot be confirmed")
         }
@@ -103,7 +111,7 @@ extension SMSInstance {
             AuditEntry(
                 actor: actor, action: "booking.\(target == .confirmed ? "confirm" : "cancel")", subject: "booking:\(id)",
                 before: booking.json, after: after.json, reason: try Fields.optionalText(body, "reason"), at: now))
-        return (200, try bookingJSON(after, now: now))
+        return try bookingJSON(after, now: now)
     }
 
     private func bookingJSON(_ booking: Booking, now: Millis) throws -> JSONValue {

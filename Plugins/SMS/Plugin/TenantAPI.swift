@@ -84,8 +84,11 @@ extension SMSInstance {
             guard let id = api.query("clientId").flatMap({ Int64($0) }), let client = try store.client(id) else {
                 throw FieldError(field: "clientId", "must name an existing client")
             }
+            let started = Clock.monotonicNanos()
             let (decision, thread) = try masking.routeOutbound(to: client.phone, ref: "preview", now: now)
+            let micros = (Clock.monotonicNanos() - started) / 1000
             return (200, [
+                "decisionMicros": .integer(micros),
                 "from": decision.from.map { .string($0.e164) } ?? .null, "reason": .string(decision.reason.rawValue),
                 "trace": .string(decision.trace), "threadId": thread.map { .integer($0.id) } ?? .null,
             ])
