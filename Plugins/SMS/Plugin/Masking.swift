@@ -1,3 +1,4 @@
+import Synchronization
 import SMSCore
 import SwitchboardSDK
 
@@ -5,6 +6,13 @@ import SwitchboardSDK
 struct Masking: Sendable {
     let store: Store
     let settings: SMSSettings
+    /// When routing last swept (routing sweeps at most once a second; the timer every 2 s).
+    let lastSweep = SweepClock()
+
+    /// Sweep unless routing swept less than a second ago.
+    func sweepIfDue(now: Millis) throws {
+        if lastSweep.claim(now: now, every: 1000) { try sweep(now: now) }
+    }
 
     /// Quarantines that ended return to service; holds that ended become quarantines.
     func sweep(now: Millis) throws {
@@ -39,15 +47,17 @@ struct Masking: Sendable {
 
     /// The from-number for a message to `phone` now, with the trace stored.
     func routeOutbound(to phone: String, ref: String?, now: Millis) throws -> (OutboundDecision, ConversationThread?) {
-        try sweep(now: now)
-        let client = try store.clients(where: "WHERE phone = ?1", [.text(phone)]).first
-        let thread = try client.map { try store.thread(forClient: $0.id, now: now) }
-        let pool = try store.numbers(where: "WHERE role = 'pool' AND status = 'active'")
+        try sweepIfDue(now: now)
+        let found = try store.clientAndThread(phone: phone)
+        let client = found?.0
+        let thread = try found.map { try $0.1 ?? store.thread(forClient: $0.0.id, now: now) }
+        let senders = try store.numbers(where: "WHERE role IN ('pool', 'front_desk') AND status = 'active'")
+        let pool = senders.filter { $0.role == .pool }
         let stickyUsable = pool.contains { $0.id == thread?.poolNumberID && $0.isRoutable }
         let situation = OutboundSituation(
             windows: try client.map { try store.windows(client: $0.id, now: now) } ?? [], pool: pool,
-            frontDesk: try store.numbers(where: "WHERE role = 'front_desk' AND status = 'active'"),
-            stickyPoolID: thread?.poolNumberID, poolLoad: stickyUsable ? [:] : try store.poolLoad(), now: now)
+            frontDesk: senders.filter { $0.role == .frontDesk }, stickyPoolID: thread?.poolNumberID,
+            poolLoad: stickyUsable ? [:] : try store.poolLoad(), now: now)
         var decision = OutboundRouter.decide(situation)
         if client == nil { decision.trace = "Recipient is not a known client; " + decision.trace }
         if let thread, let sticky = decision.newStickyPoolID { try store.setStickyPool(thread: thread.id, number: sticky) }
@@ -59,7 +69,7 @@ struct Masking: Sendable {
 
     /// Where an inbound text goes, with the trace stored.
     func routeInbound(from: String, to: String, ref: String, now: Millis) throws -> (InboundDecision, ConversationThread?) {
-        try sweep(now: now)
+        try sweepIfDue(now: now)
         let client = try store.clients(where: "WHERE phone = ?1", [.text(from)]).first
         let sitter = try store.sitters(where: "WHERE personal_phone = ?1", [.text(from)]).first
         let situation = InboundSituation(
@@ -92,7 +102,7 @@ struct Masking: Sendable {
     // MARK: - Sitters
 
     func activate(_ sitterID: Int64, actor: String, now: Millis) throws -> (Sitter, MaskedNumber?) {
-        try sweep(now: now)
+        try sweepIfDue(now: now)
         guard let sitter = try store.sitter(sitterID) else { throw FieldError(.notFound, field: "sitterId", "no such sitter") }
         let current = try sitter.numberID.flatMap(store.number)
         for _ in 0..<5 {
@@ -122,5 +132,17 @@ struct Masking: Sendable {
         for entry in change.audits { try store.record(entry) }
         if settings.holdMillis == 0 { try sweep(now: now) }
         return (change.sitter, try sitter.numberID.flatMap(store.number))
+    }
+}
+
+/// The time of the last routing sweep, claimed atomically.
+final class SweepClock: Sendable {
+    private let last = Atomic<Int64>(0)
+
+    /// True (and the time recorded) when `every` ms have passed since the last claim.
+    func claim(now: Millis, every: Millis) -> Bool {
+        let previous = last.load(ordering: .relaxed)
+        guard now - previous >= every else { return false }
+        return last.compareExchange(expected: previous, desired: now, ordering: .relaxed).exchanged
     }
 }

@@ -35,14 +35,36 @@ extension Store {
             [.integer(id), .text(to.rawValue), opt(thread), .text(from.rawValue)]) == 1
     }
 
-    /// The client's open windows with their sitters and sitter numbers.
+    /// The client's open windows with their sitters and sitter numbers, in one query.
     func windows(client clientID: Int64, now: Millis) throws -> [AssignmentWindow] {
-        let bookings = try bookings(
-            where: "WHERE client_id = ?1 AND status = 'confirmed' AND starts_at <= ?2 AND ends_at > ?2",
-            [.integer(clientID), .integer(now)])
-        return try bookings.compactMap { booking in
-            guard let sitter = try sitter(booking.sitterID) else { return nil }
-            return AssignmentWindow(booking: booking, sitter: sitter, number: try sitter.numberID.flatMap(number))
+        let rows = try sql.query(
+            """
+            SELECT b.id AS id, b.client_id AS client_id, b.sitter_id AS sitter_id, b.starts_at AS starts_at,
+                b.ends_at AS ends_at, b.status AS status, s.name AS sitter_name, s.personal_phone AS personal_phone,
+                s.active AS sitter_active, s.number_id AS number_id, n.e164 AS e164, n.role AS role,
+                n.status AS number_status, n.assigned_sitter_id AS assigned_sitter_id, n.quarantine_until AS quarantine_until,
+                n.quarantine_reason AS quarantine_reason, n.hold_until AS hold_until
+            FROM bookings b JOIN sitters s ON s.id = b.sitter_id LEFT JOIN numbers n ON n.id = s.number_id
+            WHERE b.client_id = ?1 AND b.status = 'confirmed' AND b.starts_at <= ?2 AND b.ends_at > ?2
+            ORDER BY b.id
+            """, [.integer(clientID), .integer(now)])
+        return rows.map { r -> AssignmentWindow? in
+            guard let booking = Self.booking(r), let name = r.text("sitter_name"), let phone = r.text("personal_phone") else {
+                return nil
+            }
+            let sitter = Sitter(
+                id: booking.sitterID, name: name, personalPhone: phone, active: r.int("sitter_active") == 1,
+                numberID: r.int("number_id"))
+            var number: MaskedNumber?
+            if let id = sitter.numberID, let e164 = r.text("e164"), let role = r.text("role").flatMap(NumberRole.init),
+                let status = r.text("number_status").flatMap(NumberStatus.init)
+            {
+                number = MaskedNumber(
+                    id: id, e164: e164, role: role, status: status, assignedSitterID: r.int("assigned_sitter_id"),
+                    quarantineUntil: r.int("quarantine_until"), quarantineReason: r.text("quarantine_reason"),
+                    holdUntil: r.int("hold_until"))
+            }
+            return AssignmentWindow(booking: booking, sitter: sitter, number: number)
         }
     }
 

@@ -117,8 +117,21 @@ struct Store: Sendable {
 
     // MARK: - Threads
 
+    /// The client with this phone and their thread if it exists, in one query.
+    func clientAndThread(phone: String) throws -> (Client, ConversationThread?)? {
+        let rows = try sql.query(
+            """
+            SELECT c.id AS id, c.name AS name, c.phone AS phone, t.id AS thread_id, t.pool_number_id AS pool_number_id
+            FROM clients c LEFT JOIN threads t ON t.client_id = c.id WHERE c.phone = ?1
+            """, [.text(phone)])
+        guard let row = rows.map({ $0 }).first, let client = Self.client(row) else { return nil }
+        let thread = row.int("thread_id").map { ConversationThread(id: $0, clientID: client.id, poolNumberID: row.int("pool_number_id")) }
+        return (client, thread)
+    }
+
     /// The client's one thread, created on first use (the UNIQUE (client_id) constraint decides races).
     func thread(forClient clientID: Int64, now: Millis) throws -> ConversationThread {
+        if let existing = try threads(clientID: clientID).first { return existing }
         try sql.execute(
             "INSERT INTO threads (client_id, created_at) VALUES (?1, ?2) ON CONFLICT (client_id) DO NOTHING",
             [.integer(clientID), .integer(now)])
