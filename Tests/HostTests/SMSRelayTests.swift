@@ -138,4 +138,25 @@ struct SMSRelayTests {
             #expect(!detail.contains(SMSWorld.clientPhone.dropFirst()), "\(detail)")
         }
     }
+
+    @Test("send is idempotent by message_id; a provider 5xx is a retryable failure")
+    func idempotentSend() async throws {
+        try await SMSChannelTests.with("sms-idempotent") { w in
+            _ = try await w.standardSetup()
+            let instances = try await w.host.admin(.GET, "/instances").json["items"] as? [[String: Any]] ?? []
+            let id = try #require(instances.first { $0["name"] as? String == "desk" }?["id"] as? String)
+            let message: [String: Any] = ["to": SMSWorld.clientPhone, "text": "Your sitter is booked", "message_id": "msg-1"]
+            w.fake.fail(1)
+            let down = try await w.host.admin(.POST, "/instances/\(id)/send", json: message)
+            #expect(down.status == 502 && (down.json["detail"] as? String ?? "").contains("unavailable"), "\(down.text)")
+            let first = try await w.host.admin(.POST, "/instances/\(id)/send", json: message)
+            let again = try await w.host.admin(.POST, "/instances/\(id)/send", json: message)
+            let sid = (first.json["result"] as? [String: Any])?["external_id"] as? String
+            #expect(sid == String(format: "SM%032d", 1), "\(first.text)")
+            #expect((again.json["result"] as? [String: Any])?["external_id"] as? String == sid)
+            #expect(FakeTwilio.calls(w.twilio).count == 2, "one failed call, one sent; the repeat did not call Twilio")
+            let bad = try await w.host.admin(.POST, "/instances/\(id)/send", json: ["to": "12345", "text": "x", "message_id": "msg-2"])
+            #expect(bad.status == 502 && (bad.json["detail"] as? String ?? "").contains("E.164"))
+        }
+    }
 }
