@@ -54,6 +54,12 @@ struct SMSBenchmarkTests {
                 roundTrips.append(Date().timeIntervalSince(t) * 1e6)
                 inside.append(reply.json["decisionMicros"] as? Int ?? -1)
             }
+            var dry: [Int] = []
+            for i in 0..<2000 {
+                let reply = try await w.api(.GET, "/routing/preview?record=false&clientId=\((i * 4973) % clients + 1)")
+                dry.append(reply.json["decisionMicros"] as? Int ?? -1)
+            }
+            dry.sort()
             inside.sort()
             roundTrips.sort()
             func pct(_ a: [Double], _ p: Double) -> Double { a[min(a.count - 1, Int(Double(a.count) * p))] }
@@ -74,6 +80,7 @@ struct SMSBenchmarkTests {
             print("""
                 SMS-BENCH seeded \(clients) clients, \(sitters) sitters, \(bookings) confirmed bookings in \(Int(seeded)) s
                 SMS-BENCH routing decision inside the plugin (SQL + rules + trace write): median \(inside[inside.count / 2]) µs, p90 \(inside[inside.count * 9 / 10]) µs, p99 \(inside[inside.count * 99 / 100]) µs
+                SMS-BENCH the same without the trace write: median \(dry[dry.count / 2]) µs, p90 \(dry[dry.count * 9 / 10]) µs, p99 \(dry[dry.count * 99 / 100]) µs
                 SMS-BENCH preview round trip over loopback HTTP: median \(Int(pct(roundTrips, 0.5))) µs, p99 \(Int(pct(roundTrips, 0.99))) µs
                 SMS-BENCH signed inbound webhooks, 8 concurrent: unknown sender \(Int(unknownRate))/s, client to conversation \(Int(clientRate))/s
                 """)

@@ -72,6 +72,9 @@ struct SMSLifecycleTests {
 
         let off = SitterLifecycle.deactivate(activated.sitter, current: activated.number, holdMillis: 30 * Self.day, actor: "ops", now: now)
         #expect(!off.sitter.active && off.number?.holdUntil == now + 30 * Self.day && off.number?.isRoutable == false)
+        #expect(off.audits.map(\.action) == ["sitter.deactivate", "number.hold"])
+        let twice = SitterLifecycle.deactivate(off.sitter, current: off.number, holdMillis: 30 * Self.day, actor: "ops", now: now + 5)
+        #expect(twice.audits.isEmpty && twice.number == nil, "deactivating again changes nothing and logs nothing")
         let back = try SitterLifecycle.activate(off.sitter, current: off.number, free: free, actor: "ops", now: now + 1)
         #expect(back.sitter.numberID == 20 && back.number?.holdUntil == nil, "reactivated during the hold: the same number")
         #expect(back.audits.map(\.action) == ["sitter.activate", "number.hold_cancelled"])

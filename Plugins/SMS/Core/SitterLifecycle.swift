@@ -50,7 +50,10 @@ public enum SitterLifecycle {
     ) -> SitterChange {
         var after = sitter
         after.active = false
-        var audits = [AuditEntry(actor: actor, action: "sitter.deactivate", subject: "sitter:\(sitter.id)", before: sitter.json, after: after.json, at: now)]
+        var audits: [AuditEntry] = []
+        if sitter.active {
+            audits.append(AuditEntry(actor: actor, action: "sitter.deactivate", subject: "sitter:\(sitter.id)", before: sitter.json, after: after.json, at: now))
+        }
         var number: MaskedNumber?
         if let current, current.assignedSitterID == sitter.id, current.status == .active, current.holdUntil == nil {
             var held = current

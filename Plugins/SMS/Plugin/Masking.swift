@@ -46,7 +46,7 @@ struct Masking: Sendable {
     }
 
     /// The from-number for a message to `phone` now, with the trace stored.
-    func routeOutbound(to phone: String, ref: String?, now: Millis) throws -> (OutboundDecision, ConversationThread?) {
+    func routeOutbound(to phone: String, ref: String?, now: Millis, record: Bool = true) throws -> (OutboundDecision, ConversationThread?) {
         try sweepIfDue(now: now)
         let found = try store.clientAndThread(phone: phone)
         let client = found?.0
@@ -61,6 +61,7 @@ struct Masking: Sendable {
         var decision = OutboundRouter.decide(situation)
         if client == nil { decision.trace = "Recipient is not a known client; " + decision.trace }
         if let thread, let sticky = decision.newStickyPoolID { try store.setStickyPool(thread: thread.id, number: sticky) }
+        guard record else { return (decision, thread) }
         try store.trace(
             thread: thread?.id, direction: "outbound", decision: decision.reason.rawValue, from: decision.from?.e164,
             ref: ref, text: decision.trace, now: now)

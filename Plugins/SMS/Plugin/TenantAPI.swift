@@ -85,7 +85,8 @@ extension SMSInstance {
                 throw FieldError(field: "clientId", "must name an existing client")
             }
             let started = Clock.monotonicNanos()
-            let (decision, thread) = try masking.routeOutbound(to: client.phone, ref: "preview", now: now)
+            let record = api.query("record") != "false"
+            let (decision, thread) = try masking.routeOutbound(to: client.phone, ref: "preview", now: now, record: record)
             let micros = (Clock.monotonicNanos() - started) / 1000
             return (200, [
                 "decisionMicros": .integer(micros),
