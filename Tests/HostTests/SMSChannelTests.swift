@@ -135,6 +135,23 @@ struct SMSChannelTests {
         }
     }
 
+    @Test("a hold that ends is turned into a quarantine by the instance's own timer, audited as the system")
+    func holdEndsOnTimer() async throws {
+        try await Self.with("sms-hold-timer", holdDays: 3.0 / 86_400) { w in
+            let (sitter, _, numbers) = try await w.standardSetup()
+            let number = try #require(numbers[SMSWorld.sitterNumbers[0]])
+            _ = try await w.api(.POST, "/sitters/\(sitter)/deactivate", [:])
+            let held = try #require(try await w.items("/numbers").first { $0["id"] as? Int == number })
+            #expect(held["status"] as? String == "active" && held["holdUntil"] is String && held["assignedSitterId"] as? Int == sitter)
+            #expect(try await Fixtures.eventually(60) {
+                try await w.items("/audit?subject=number:\(number)").contains { $0["action"] as? String == "number.hold_ended" }
+            })
+            let entry = try #require(try await w.items("/audit?subject=number:\(number)").first { $0["action"] as? String == "number.hold_ended" })
+            #expect(entry["actor"] as? String == "system")
+            #expect((entry["after"] as? [String: Any])?["status"] as? String == "quarantined")
+        }
+    }
+
     @Test("bad input gets 4xx JSON naming the field")
     func badInput() async throws {
         try await Self.with("sms-input") { w in
