@@ -68,10 +68,11 @@ struct RuntimeBehaviourTests {
         #expect(reply.status == 200, "\(reply.text)")
         let result = reply.json["result"] as? [String: Any] ?? [:]
         #expect((result["external_id"] as? String)?.hasPrefix("echo-") == true)
-        let unsupported = try await host.createInstance(tenant: "acme", plugin: "sms", name: "desk")
-        let refused = try await host.admin(.POST, "/instances/\(unsupported)/send", json: ["to": "+1", "text": "hi"])
+        // An SMS instance without provider credentials refuses to send, and says why.
+        let unconfigured = try await host.createInstance(tenant: "acme", plugin: "sms", name: "desk")
+        let refused = try await host.admin(.POST, "/instances/\(unconfigured)/send", json: ["to": "+1", "text": "hi"])
         #expect(refused.status == 502)
-        #expect((refused.json["detail"] as? String ?? "").contains("unsupported"))
+        #expect((refused.json["detail"] as? String ?? "").contains("account_sid and auth_token are not configured"))
     }
 
     @Test("disabling an instance stops it; enabling starts it again")
