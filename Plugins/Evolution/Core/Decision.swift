@@ -69,6 +69,8 @@ public struct EchoProbe: Sendable, Equatable {
     public var id: String
     public var contact: String
     public var text: String
+    /// The chat is addressed by a LID, so the contact may differ from the address a send used.
+    public var lidChat: Bool
 }
 
 /// Evolution's message statuses (`status` of `messages.update`), by name or 1.x number.

@@ -59,7 +59,9 @@ public struct WebhookInterpreter: Sendable {
             text: content.text, timestamp: MessageContent.number(item["messageTimestamp"]),
             attachments: content.attachment.map { [$0] } ?? [], metadata: Self.metadata(address, content))
         guard fromMe else { return .ingest(inbound) }
-        if isOwnMessage(EchoProbe(id: id, contact: address.contact, text: content.text)) { return .ownEcho(id: id) }
+        let probe = EchoProbe(
+            id: id, contact: address.contact, text: content.text, lidChat: address.chat.kind == .lid)
+        if isOwnMessage(probe) { return .ownEcho(id: id) }
         return .humanReply(inbound)
     }
 
