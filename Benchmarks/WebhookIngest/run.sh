@@ -45,7 +45,7 @@ admin() { curl -sf -X "$1" -H "Authorization: Bearer bench-admin-token" -H "Cont
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SB_PORT/readyz" > /dev/null && break; sleep 0.2; done
 admin POST /tenants '{"slug":"bench","name":"Bench"}' > /dev/null
 INSTANCE=$(admin POST /instances \
-    '{"tenant":"bench","plugin":"evolution","name":"bench","settings":{"evolution_url":"http://127.0.0.1:9","whatsapp_instance":"bench"}}' \
+    '{"tenant":"bench","plugin":"evolution","name":"bench","settings":{"evolution_url":"http://127.0.0.1:'"$HELLO_PORT"'","whatsapp_instance":"bench"}}' \
     | sed 's/.*"id":"\([^"]*\)".*/\1/')
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SB_PORT/webhook/evolution/bench/health" > /dev/null && break; sleep 0.2; done
 for _ in $(seq 100); do curl -sf -X POST -d '{}' "http://127.0.0.1:$HELLO_PORT/webhook/x" > /dev/null && break; sleep 0.2; done

@@ -322,4 +322,27 @@ struct EvolutionChannelFailureTests {
             #expect(try E.replies(host, id).first?.externalId == "BAE5000000000001")
         }
     }
+
+    @Test("while Evolution hangs, webhooks are still answered; once it recovers every reply is sent exactly once")
+    func hangingEvolution() async throws {
+        try await EvolutionFake.with { fake in
+            // Deferred sends count as attempts: allow plenty while the server hangs.
+            let host = try await E.host("evo-hanging") { $0.conversations.maxSendAttempts = 100 }
+            defer { Task { await host.stop() } }
+            let id = try await host.createInstance(tenant: "acme", plugin: "evolution", name: "wa", settings: E.settings(fake))
+            let gate = fake.hold()
+            for n in 0..<10 {
+                _ = try await E.post(host, "wa", W.text(id: "HANG-\(n)", "Hello \(n)", from: "55119876500\(n)"))
+            }
+            #expect(try await Fixtures.eventually(30) { fake.sendTextCalls.count >= 4 }, "sends are hanging at Evolution")
+            // Ten replies want to be sent and every send hangs: only a few may hold worker threads.
+            let webhook = try await host.request(
+                .POST, "/webhook/evolution/wa", body: Array(W.text(id: "HANG-LAST", "Still answering?").utf8),
+                timeout: .seconds(10))
+            #expect(webhook.status == 200 && E.result(webhook)["outcome"] as? String == "accepted", "\(webhook.text)")
+            gate.open()
+            #expect(try await Fixtures.eventually(60) { try E.replies(host, id).filter { $0.status == .sent }.count == 11 })
+            #expect(fake.sent == 11)
+        }
+    }
 }

@@ -15,9 +15,11 @@ final class EvolutionInstance: ChannelInstance {
     let ledger: Ledger
     /// The channel state, loaded from storage on first use; updates are serialised here.
     let state = Mutex<ChannelState?>(nil)
+    let sendSlots: SendSlots
 
-    init(context: InstanceContext) {
+    init(context: InstanceContext, sendSlots: SendSlots) {
         self.context = context
+        self.sendSlots = sendSlots
         self.settings = EvolutionSettings(settings: context.config.settings, instanceName: context.config.instance)
         self.ledger = Ledger(kv: context.kv, instance: context.config.instance)
     }
@@ -65,6 +67,11 @@ final class EvolutionInstance: ChannelInstance {
         for decision in decisions {
             do {
                 results.append(try act(decision, envelope))
+            } catch let error as PluginError where error.code == .invalidArgument || error.code == .tooLarge {
+                // The host refused the message itself (too large, malformed): retrying cannot help.
+                context.log(.info, "\(envelope.event.name) refused by the host: \(error.code)")
+                return try response.send(
+                    status: 422, json: ["error": "invalid_message", "field": "data", "detail": .string(error.message)])
             } catch {
                 context.log(.error, "\(envelope.event.name) not stored: \(error)")
                 return try response.send(
@@ -146,7 +153,7 @@ final class EvolutionInstance: ChannelInstance {
     }
 
     func send(_ message: OutboundMessage) throws -> SendResult {
-        try EvolutionSender(context: context, settings: settings, ledger: ledger).send(message)
+        try EvolutionSender(context: context, settings: settings, ledger: ledger, slots: sendSlots).send(message)
     }
 
     /// Unix seconds.

@@ -44,9 +44,12 @@ final class EvolutionPlugin: ChannelPlugin {
             """#,
         routes: [health, legacyWebhook, webhook, eventWebhook])
 
+    /// Shared by every instance of this generation.
+    let sendSlots = SendSlots()
+
     init(host: PluginHost) {}
 
     func startInstance(_ context: InstanceContext) throws -> any ChannelInstance {
-        EvolutionInstance(context: context)
+        EvolutionInstance(context: context, sendSlots: sendSlots)
     }
 }

@@ -6,6 +6,7 @@ struct EvolutionSender {
     let context: InstanceContext
     let settings: EvolutionSettings
     let ledger: Ledger
+    let slots: SendSlots
 
     /// Time allowed for Evolution to answer, on top of the typing delay it waits before sending.
     static let timeoutMs: Int64 = 20_000
@@ -19,6 +20,11 @@ struct EvolutionSender {
         if let messageID = message.messageID, let id = try ledger.sentID(forMessage: messageID) {
             return SendResult(externalID: id)
         }
+        guard slots.acquire() else {
+            context.metrics.counter("evolution_send_deferred")
+            throw PluginError(.unavailable, "\(slots.limit) sends to Evolution already in flight; will retry")
+        }
+        defer { slots.release() }
         try ledger.recordInFlight(contact: message.to, text: message.text)
         let body = SendText.body(settings.apiVersion, number: number, text: message.text, delayMs: settings.typingDelayMs)
         var headers = [HTTPHeader("content-type", "application/json"), HTTPHeader("accept", "application/json")]

@@ -24,6 +24,7 @@ final class EvolutionFake: Sendable {
     }
 
     private let state = Mutex(State())
+    private let held = Mutex<Gate?>(nil)
     let server: StubServer
 
     private init(server: StubServer) {
@@ -61,6 +62,13 @@ final class EvolutionFake: Sendable {
         state.withLock { $0.failures += Array(repeating: failure, count: times) }
     }
 
+    /// Hold every sendText answer until the returned gate opens (a slow or hanging server).
+    func hold() -> Gate {
+        let gate = Gate()
+        held.withLock { $0 = gate }
+        return gate
+    }
+
     /// Echo every successful send to `url` as `send.message` before answering it.
     func echo(to url: String?) { state.withLock { $0.echoURL = url } }
 
@@ -75,6 +83,7 @@ final class EvolutionFake: Sendable {
         guard received.path.hasPrefix("/message/sendText/") else {
             return .text(#"{"status":404,"error":"Not Found","response":{"message":["Cannot POST \#(received.path)"]}}"#, status: .notFound)
         }
+        if let gate = held.withLock({ $0 }) { await gate.wait() }
         if let failure = state.withLock({ $0.failures.isEmpty ? nil : $0.failures.removeFirst() }) {
             return .text(failure.body, status: .init(code: failure.status))
         }
