@@ -50,9 +50,9 @@ INSTANCE=$(admin POST /instances \
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SB_PORT/webhook/evolution/bench/health" > /dev/null && break; sleep 0.2; done
 for _ in $(seq 100); do curl -sf -X POST -d '{}' "http://127.0.0.1:$HELLO_PORT/webhook/x" > /dev/null && break; sleep 0.2; done
 
-run() { # label url
+run() { # label url [kind]
     echo "== $1"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/webhook.lua" "$2"
+    WEBHOOK_KIND="${3:-}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/webhook.lua" "$2"
 }
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $CONNECTIONS connections, $THREADS wrk threads, $DURATION per run"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$HERE/webhook.lua" "http://127.0.0.1:$HELLO_PORT/webhook/evolution/bench" > /dev/null
@@ -60,6 +60,8 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$HERE/webhook.lua" "http://127.0.0.1:
 for round in $(seq "$ROUNDS"); do
     run "round $round: hello-world (bare Hummingbird POST)" "http://127.0.0.1:$HELLO_PORT/webhook/evolution/bench"
     run "round $round: switchboard + libEvolution.so (messages.upsert, durable)" "http://127.0.0.1:$SB_PORT/webhook/evolution/bench"
+    run "round $round: switchboard + libEvolution.so (status@broadcast: parsed, ignored, nothing stored)" \
+        "http://127.0.0.1:$SB_PORT/webhook/evolution/bench" status
 done
 sleep 1
 echo "== stored inbound messages of instance $INSTANCE"
