@@ -33,7 +33,9 @@ struct FirstPartyPluginTests {
         #expect(missing.status == 404)
         #expect(missing.json["detail"] as? String == "no running instance \"(default)\" of plugin evolution")
         try await host.createInstance(tenant: "acme", plugin: "evolution", name: "legacy", isDefault: true)
-        let reply = try await host.request(.POST, "/webhook/evolution", body: Array("{}".utf8))
+        let reply = try await host.request(
+            .POST, "/webhook/evolution",
+            body: Array(#"{"event":"connection.update","instance":"sales","data":{"instance":"sales","state":"open","statusReason":200}}"#.utf8))
         #expect(reply.status / 100 == 2, "\(reply.status) \(reply.text)")
     }
 

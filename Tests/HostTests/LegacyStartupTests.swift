@@ -168,7 +168,7 @@ struct LegacyStartupTests {
         #expect(created["evolution_url"] as? String == "http://127.0.0.1:1")
         #expect(created["evolution_key"] as? String == "********" && created["agent_api_key"] as? String == "********")
         #expect(created["whatsapp_instance"] as? String == "sales" && created["agent_timeout"] as? Int == 45)
-        let webhook = try await first.request(.POST, "/webhook/evolution", body: #"{"event":"messages.upsert"}"#)
+        let webhook = try await first.request(.POST, "/webhook/evolution", body: #"{"event":"connection.update","instance":"sales","data":{"instance":"sales","state":"open","statusReason":200}}"#)
         #expect((200..<300).contains(webhook.status), "\(webhook.text)")
         let firstRun = await first.terminate()
         #expect(firstRun.status == 0, "\(firstRun.output)")
@@ -238,7 +238,9 @@ struct LegacyStartupTests {
         #expect(host.runtime.runningInstance(id: created.id) != nil)
         #expect(host.runtime.resolve(plugin: "evolution", instance: nil)?.instance.name == "default")
         #expect(try await host.request(.GET, "/webhook/evolution/main/health").status == 200, "main keeps serving")
-        let webhook = try await host.request(.POST, "/webhook/evolution", body: Array("{}".utf8))
+        let webhook = try await host.request(
+            .POST, "/webhook/evolution",
+            body: Array(#"{"event":"connection.update","instance":"sales","data":{"instance":"sales","state":"open","statusReason":200}}"#.utf8))
         #expect((200..<300).contains(webhook.status))
     }
 }

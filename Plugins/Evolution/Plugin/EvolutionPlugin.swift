@@ -1,6 +1,6 @@
-// The WhatsApp channel through Evolution API. For now: settings schema,
-// instance lifecycle, GET /health and the /webhook/evolution alias route.
-// Channel logic comes with the channel issue.
+// The WhatsApp channel through Evolution API (1.8 and 2.x servers): webhooks in, sendText out.
+// The rules live in EvolutionCore; this target wires them to the host (routes, storage, sends).
+import EvolutionCore
 import SwitchboardSDK
 
 @_cdecl("switchboard_plugin_entry")
@@ -10,11 +10,16 @@ public func switchboardPluginEntry(_ major: UInt16, _ minor: UInt16, _ err: Plug
 
 final class EvolutionPlugin: ChannelPlugin {
     static let health = Route("GET", "/health")
-    static let webhook = Route("POST", "/webhook/evolution", mount: .alias)
+    /// The legacy single-tenant URL, answered by the default instance.
+    static let legacyWebhook = Route("POST", "/webhook/evolution", mount: .alias)
+    /// `/webhook/evolution/{instance}`.
+    static let webhook = Route("POST", "/")
+    /// `/webhook/evolution/{instance}/{event}`: Evolution's per-event mode (`webhook_by_events`).
+    static let eventWebhook = Route("POST", "/{event}")
 
     static let descriptor = PluginDescription(
         name: "evolution",
-        version: "0.1.0",
+        version: "1.0.0",
         settingsSchema: #"""
             {
               "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -37,37 +42,14 @@ final class EvolutionPlugin: ChannelPlugin {
               "additionalProperties": false
             }
             """#,
-        routes: [health, webhook])
+        routes: [health, legacyWebhook, webhook, eventWebhook])
+
+    /// Shared by every instance of this generation.
+    let sendSlots = SendSlots()
 
     init(host: PluginHost) {}
 
     func startInstance(_ context: InstanceContext) throws -> any ChannelInstance {
-        EvolutionInstance(context: context)
-    }
-}
-
-final class EvolutionInstance: ChannelInstance {
-    let context: InstanceContext
-
-    init(context: InstanceContext) {
-        self.context = context
-    }
-
-    func handle(_ request: HTTPRequest, _ response: HTTPResponder) throws -> ResponseDisposition {
-        switch request.route {
-        case EvolutionPlugin.health:
-            try response.send(
-                status: 200,
-                json: ["status": "ok", "plugin": "evolution", "instance": .string(context.config.instance)])
-        case EvolutionPlugin.webhook:
-            try response.send(status: 202, json: ["status": "accepted"])
-        default:
-            try response.send(status: 404, json: ["error": "not found"])
-        }
-        return .answered
-    }
-
-    func send(_ message: OutboundMessage) throws -> SendResult {
-        throw PluginError(.unsupported, "not implemented until the channel issue")
+        EvolutionInstance(context: context, sendSlots: sendSlots)
     }
 }
