@@ -20,13 +20,17 @@ final class LoadedPlugin: Sendable {
     let hooks: PluginHooks
     let state: PluginPointer
     let pool: NIOThreadPool
+    /// Bounds the `on_send` calls running at once to half the worker threads, so sends that
+    /// block on a slow provider wait their turn here (a suspended task, not a failed attempt)
+    /// and never take every thread from the plugin's webhooks.
+    let sends: AsyncSemaphore
     let loadedAt: ContinuousClock.Instant
     private let retired = Atomic<Bool>(false)
     private let abandoned = Atomic<Int>(0)
 
     init(
         manifest: PluginManifest, file: String, generation: Int, hooks: PluginHooks, state: PluginPointer,
-        pool: NIOThreadPool
+        pool: NIOThreadPool, threads: Int
     ) {
         self.manifest = manifest
         self.file = file
@@ -34,6 +38,7 @@ final class LoadedPlugin: Sendable {
         self.hooks = hooks
         self.state = state
         self.pool = pool
+        self.sends = AsyncSemaphore(permits: threads / 2)
         self.loadedAt = .now
     }
 

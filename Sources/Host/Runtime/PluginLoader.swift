@@ -98,7 +98,8 @@ struct PluginLoader: Sendable {
                 reason: "on_init failed: \(initResult.1 ?? "no reason given")")
         }
         return LoadedPlugin(
-            manifest: manifest, file: file, generation: generation, hooks: hooks, state: initResult.2, pool: pool)
+            manifest: manifest, file: file, generation: generation, hooks: hooks, state: initResult.2, pool: pool,
+            threads: threadsPerPlugin)
     }
 
     /// The manifest of a plugin file, read without running on_init (for tools that only need

@@ -256,14 +256,17 @@ extension PluginRuntime {
         defer { HostHandles.outputs.remove(outputHandle) }
         let hooks = instance.plugin.hooks
         let pointer = instance.pointer
-        let started = ContinuousClock.now
-        let (status, message) = try await instance.plugin.run {
-            var error = ErrorBuffer()
-            let status = messageJSON.withUnsafeBufferPointer { bytes in
-                hooks.raw.on_send!(
-                    pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), outputHandle, &error.raw)
+        let (status, message, started) = try await instance.plugin.sends.withPermit {
+            let started = ContinuousClock.now  // the hook's time, not the wait for a permit
+            let (status, message) = try await instance.plugin.run {
+                var error = ErrorBuffer()
+                let status = messageJSON.withUnsafeBufferPointer { bytes in
+                    hooks.raw.on_send!(
+                        pointer.raw, sb_bytes_t(ptr: bytes.baseAddress, len: bytes.count), outputHandle, &error.raw)
+                }
+                return (status, error.message)
             }
-            return (status, error.message)
+            return (status, message, started)
         }
         recordHook("on_send", instance, status: status, since: started)
         guard status == SB_OK else {
