@@ -174,7 +174,7 @@ struct WebchatChannelTests {
 
         let demo = try await site.call(.GET, "/widget/demo", origin: nil)
         #expect(demo.status == 200 && demo.header("content-type")?.hasPrefix("text/html") == true)
-        #expect(demo.text.contains(#"<script src="/widget.js" data-key="\#(site.key)" async></script>"#))
+        #expect(demo.text.contains(#"<script src="/widget.js?key=\#(site.key)" data-key="\#(site.key)" async></script>"#))
         let injected = try await site.host.request(.GET, "/widget/demo?key=sb_widget_x%22%3E%3Cscript%3E")
         #expect(injected.status == 401 || injected.status == 422)
     }

@@ -38,7 +38,7 @@ enum DemoPage {
             and say hello: the reply streams in as the assistant writes it.</p>
             <pre>\(snippet)</pre>
             <p>Add <code>?lang=pt</code> or <code>?lang=es</code> to try the other languages.</p>
-            <script src="/widget.js"\(keyAttribute) async></script>
+            <script src="/widget.js\(key.isEmpty ? "" : "?key=" + key)"\(keyAttribute) async></script>
             </body>
             </html>
             """

@@ -3,8 +3,9 @@ extension WidgetScript {
     static let logic = #"""
         var script = document.currentScript;
         if (!script || window.SwitchboardWebchat) return;
-        var key = script.getAttribute('data-key') || '';
-        var base = new URL(script.src, location.href).origin;
+        var src = new URL(script.src, location.href);
+        var key = script.getAttribute('data-key') || src.searchParams.get('key') || '';
+        var base = src.origin;
         var store = 'switchboard.webchat.' + (key || base);
 
         function chooseLanguage(tags) {
@@ -35,7 +36,7 @@ extension WidgetScript {
           return node;
         }
 
-        var host = el('div', '', { id: 'switchboard-webchat' });
+        var host = el('switchboard-webchat', '', { id: 'switchboard-webchat' });
         var shadow = host.attachShadow({ mode: 'open' });
         var style = el('style'); style.textContent = CSS; shadow.appendChild(style);
         var root = el('div', 'root'); shadow.appendChild(root);
@@ -58,7 +59,8 @@ extension WidgetScript {
         form.append(input, send);
         panel.append(header, log, status, form);
         var launcher = el('button', 'launcher', { type: 'button', 'aria-controls': 'sb-panel', 'aria-expanded': 'false' });
-        launcher.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+        launcher.innerHTML = '<svg class="icon-open" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>'
+          + '<svg class="icon-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z"/></svg>';
         var badge = el('span', 'badge', { hidden: '' }); launcher.appendChild(badge);
         root.append(panel, launcher);
 
@@ -214,7 +216,7 @@ extension WidgetScript {
             return loadHistory();
           }).catch(function (err) {
             lastFailed = null;
-            showStatus(failure(err && err.response, null), true);
+            showStatus(navigator.onLine === false ? strings.offline : strings.unavailable, true);
             root.setAttribute('data-ready', 'error');
           });
         }

@@ -18,7 +18,12 @@ enum WidgetScript {
     static let styles = #"""
         :host { all: initial; }
         * { box-sizing: border-box; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-        .root { position: fixed; bottom: 20px; right: 20px; z-index: 2147483000; --sb-color: #0a7cff; }
+        .root { position: fixed; bottom: 20px; right: 20px; z-index: 2147483000; --sb-color: #0a7cff;
+          font-size: 14px; line-height: 1.4; letter-spacing: normal; word-spacing: normal; text-transform: none;
+          text-align: left; text-indent: 0; font-style: normal; font-weight: 400; color: #1d1d1f; direction: ltr; }
+        .launcher .icon-close { display: none; }
+        .launcher[aria-expanded="true"] .icon-open { display: none; }
+        .launcher[aria-expanded="true"] .icon-close { display: block; }
         .root.left { right: auto; left: 20px; }
         .launcher { width: 60px; height: 60px; border-radius: 50%; border: none; cursor: pointer; position: relative;
           background: var(--sb-color); color: #fff; box-shadow: 0 6px 20px rgba(0,0,0,.25); display: flex;

@@ -10,11 +10,14 @@ struct WebchatSite {
     static let origin = "https://shop.example"
 
     /// Start a host with tenant acme's webchat instance `site` (settings merged over the defaults).
-    static func start(_ label: String, settings: [String: Any] = [:]) async throws -> WebchatSite {
+    static func start(_ label: String, settings: [String: Any] = [:], isDefault: Bool = false) async throws
+        -> WebchatSite
+    {
         let host = try await LiveHost.start(label: label)
         var merged: [String: Any] = ["allowed_origins": [origin], "theme": ["title": "Acme help", "color": "#ff5a1f"]]
         merged.merge(settings) { $1 }
-        try await host.createInstance(tenant: "acme", plugin: "webchat", name: "site", settings: merged)
+        try await host.createInstance(
+            tenant: "acme", plugin: "webchat", name: "site", isDefault: isDefault, settings: merged)
         _ = try await host.admin(.PUT, "/tenants/acme/assistant", json: ["assistant_name": "Alice", "company_name": "Acme"])
         let reply = try await host.admin(.POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": "webchat/site"])
         guard let key = reply.json["key"] as? String else {
