@@ -103,8 +103,9 @@ final class WebchatInstance: ChannelInstance {
     func replyEvent(_ event: ReplyEvent) {
         switch event {
         case .delta(let replyTo, _, let text, let index): route(replyTo, .delta(text, index: index))
-        case .failed(let replyTo, _, let error, let retrying):
-            context.log(.warning, "agent failed for \(replyTo) (retrying: \(retrying)): \(error.prefix(200))")
+        case .failed(let replyTo, _, _, let retrying):
+            // The agent's error text may quote the conversation: the host logs it, we do not.
+            context.log(.warning, "the agent failed to answer \(replyTo) (retrying: \(retrying))")
             route(replyTo, .failed("the assistant could not answer", retrying: retrying))
         }
     }
