@@ -178,4 +178,28 @@ struct WebchatChannelTests {
         let injected = try await site.host.request(.GET, "/widget/demo?key=sb_widget_x%22%3E%3Cscript%3E")
         #expect(injected.status == 401 || injected.status == 422)
     }
+
+    @Test("an agent that fails streams error events, retrying then final, and a JSON chat gets 502 without the agent's text")
+    func agentFailure() async throws {
+        try await StubServer.with({ _ in .text(#"{"error":"down"}"#, status: .serviceUnavailable) }) { agent in
+            let site = try await WebchatSite.start("webchat-agent-down") {
+                $0.conversations.maxAgentAttempts = 2
+                $0.conversations.retryBaseMilliseconds = 20
+            }
+            defer { Task { await site.host.stop() } }
+            let assistant = try await site.host.admin(
+                .PUT, "/tenants/acme/assistant",
+                json: ["assistant_name": "Alice", "agent": ["kind": "http", "url": agent.url("/run"), "agent": "support"]])
+            #expect(assistant.status == 200, "\(assistant.text)")
+            let streamed = try await site.call(.POST, "/chat", json: ["message": "anyone there?", "stream": true])
+            let errors = WebchatSite.events(streamed).filter { $0.name == "error" }
+            #expect(errors.map { $0.data["retrying"] as? Bool } == [true, false], "\(streamed.text)")
+            #expect(errors.allSatisfy { $0.data["error"] as? String == "agent_failed" })
+            #expect(!streamed.text.contains("503") && !streamed.text.contains("down"), "no agent internals leak")
+
+            let plain = try await site.call(.POST, "/chat", json: ["message": "still there?"])
+            #expect(plain.status == 502 && plain.json["error"] as? String == "agent_failed", "\(plain.text)")
+            #expect((plain.json["session_id"] as? String)?.hasPrefix("wcs_") == true)
+        }
+    }
 }

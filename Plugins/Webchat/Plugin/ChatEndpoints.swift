@@ -19,8 +19,10 @@ extension WebchatInstance {
         try context.kv.put(Self.sessionKey(session), "1", ttlMs: Self.sessionTTLMs)
         var random = SystemRandomNumberGenerator()
         let externalID = "wc_" + String(random.next() as UInt64, radix: 16) + String(random.next() as UInt64, radix: 16)
+        // Always streamed from the host: a JSON answer needs the agent's failures too (they come only
+        // as reply events); its waiter ignores the pieces.
         let receipt = try context.deliverInbound(
-            InboundMessage(externalID: externalID, from: session.rawValue, text: chat.message, stream: chat.stream))
+            InboundMessage(externalID: externalID, from: session.rawValue, text: chat.message, stream: true))
         context.metrics.counter("webchat_messages_total")
         let started = FinishedReply(sessionID: session, reply: nil, messageID: nil, replyTo: receipt.messageID)
         if chat.stream {

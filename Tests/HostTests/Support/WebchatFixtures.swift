@@ -10,10 +10,11 @@ struct WebchatSite {
     static let origin = "https://shop.example"
 
     /// Start a host with tenant acme's webchat instance `site` (settings merged over the defaults).
-    static func start(_ label: String, settings: [String: Any] = [:], isDefault: Bool = false) async throws
-        -> WebchatSite
-    {
-        let host = try await LiveHost.start(label: label)
+    static func start(
+        _ label: String, settings: [String: Any] = [:], isDefault: Bool = false,
+        configure: (inout HostConfiguration) -> Void = { _ in }
+    ) async throws -> WebchatSite {
+        let host = try await LiveHost.start(label: label, configure: configure)
         var merged: [String: Any] = ["allowed_origins": [origin], "theme": ["title": "Acme help", "color": "#ff5a1f"]]
         merged.merge(settings) { $1 }
         try await host.createInstance(
