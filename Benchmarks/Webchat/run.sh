@@ -20,6 +20,7 @@ data_dir = "$work/db"
 [plugins]
 directories = ["$bin"]
 enabled = ["webchat"]
+threads_per_plugin = ${THREADS_PER_PLUGIN:-8}
 [admin]
 token = "$token"
 [logging]
