@@ -1,7 +1,7 @@
-@testable import SwitchboardStorage
 import Testing
 
 @testable import SwitchboardHost
+@testable import SwitchboardStorage
 
 /// A stream asked for with `inbound_deliver` holds from before the message is committed: the
 /// reply worker can pick the message up before the plugin's call returns.

@@ -25,7 +25,9 @@ struct WebchatChannelTests {
         let history = try await site.call(.GET, "/chat/\(session)/history")
         #expect(history.status == 200, "\(history.text)")
         let messages = history.json["messages"] as? [[String: Any]] ?? []
-        #expect(messages.map { $0["role"] as? String } == ["visitor", "assistant", "visitor", "assistant"], "\(history.text)")
+        #expect(
+            messages.map { $0["role"] as? String } == ["visitor", "assistant", "visitor", "assistant"],
+            "\(history.text)")
         #expect(messages.first?["text"] as? String == "Hello there")
         #expect(messages[1]["text"] as? String == first.json["reply"] as? String)
 
@@ -103,7 +105,8 @@ struct WebchatChannelTests {
         let site = try await WebchatSite.start("webchat-cors")
         defer { Task { await site.host.stop() } }
         let preflight = try await site.call(
-            .OPTIONS, "/chat", headers: [("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type")])
+            .OPTIONS, "/chat",
+            headers: [("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type")])
         #expect(preflight.status == 204)
         #expect(preflight.header("access-control-allow-origin") == WebchatSite.origin)
         #expect(preflight.header("access-control-allow-methods")?.contains("POST") == true)
@@ -130,8 +133,10 @@ struct WebchatChannelTests {
         _ = try await site.host.createInstance(
             tenant: "acme", plugin: "webchat", name: "open", settings: ["allowed_origins": ["*"]])
         let openKey = try #require(
-            try await site.host.admin(.POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": "webchat/open"])
-                .json["key"] as? String)
+            try await site.host.admin(
+                .POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": "webchat/open"]
+            )
+            .json["key"] as? String)
         let anywhere = try await site.host.request(.GET, "/widget/config?key=\(openKey)", headers: [("Origin", evil)])
         #expect(anywhere.status == 200 && anywhere.header("access-control-allow-origin") == evil)
     }
@@ -142,7 +147,8 @@ struct WebchatChannelTests {
         defer { Task { await site.host.stop() } }
         let long = try await site.call(.POST, "/chat", json: ["message": String(repeating: "x", count: 51)])
         #expect(long.status == 413 && long.json["field"] as? String == "message", "\(long.text)")
-        let huge = try await site.call(.POST, "/chat", raw: #"{"message":""# + String(repeating: "x", count: 5000) + #""}"#)
+        let huge = try await site.call(
+            .POST, "/chat", raw: #"{"message":""# + String(repeating: "x", count: 5000) + #""}"#)
         #expect(huge.status == 413 && huge.json["field"] as? String == "body")
         let broken = try await site.call(.POST, "/chat", raw: #"{"message": "#)
         #expect(broken.status == 400 && broken.json["field"] as? String == "body", "\(broken.text)")
@@ -153,7 +159,8 @@ struct WebchatChannelTests {
         #expect(long.header("content-type") == "application/json" && long.header("access-control-allow-origin") != nil)
 
         // Unknown keys are refused by the host before the plugin or any storage is reached.
-        let badKey = try await site.host.request(.POST, "/chat?key=sb_widget_nope", body: Array(#"{"message":"x"}"#.utf8))
+        let badKey = try await site.host.request(
+            .POST, "/chat?key=sb_widget_nope", body: Array(#"{"message":"x"}"#.utf8))
         #expect(badKey.status == 401 && badKey.json["field"] as? String == "key", "\(badKey.text)")
         // With no key and no default instance or claimed host name, nothing answers.
         let noKey = try await site.host.request(.POST, "/chat", body: Array(#"{"message":"x"}"#.utf8))
@@ -166,20 +173,27 @@ struct WebchatChannelTests {
         defer { Task { await site.host.stop() } }
         let instances = try await site.host.admin(.GET, "/instances").json["items"] as? [[String: Any]] ?? []
         let id = try #require(instances.first { $0["name"] as? String == "site" }?["id"] as? String)
-        #expect(try await site.host.admin(.PATCH, "/instances/\(id)", json: ["hostnames": ["chat.acme.example"]]).status == 200)
+        #expect(
+            try await site.host.admin(.PATCH, "/instances/\(id)", json: ["hostnames": ["chat.acme.example"]]).status
+                == 200)
         let chat = try await site.host.request(
             .POST, "/chat", body: Array(#"{"message":"hello"}"#.utf8),
             headers: [("Host", "chat.acme.example"), ("Origin", "https://chat.acme.example")])
-        #expect(chat.status == 200 && chat.json["reply"] is String, "same-origin pages need no allow-list entry: \(chat.text)")
+        #expect(
+            chat.status == 200 && chat.json["reply"] is String,
+            "same-origin pages need no allow-list entry: \(chat.text)")
 
         let demo = try await site.call(.GET, "/widget/demo", origin: nil)
         #expect(demo.status == 200 && demo.header("content-type")?.hasPrefix("text/html") == true)
-        #expect(demo.text.contains(#"<script src="/widget.js?key=\#(site.key)" data-key="\#(site.key)" async></script>"#))
+        #expect(
+            demo.text.contains(#"<script src="/widget.js?key=\#(site.key)" data-key="\#(site.key)" async></script>"#))
         let injected = try await site.host.request(.GET, "/widget/demo?key=sb_widget_x%22%3E%3Cscript%3E")
         #expect(injected.status == 401 || injected.status == 422)
     }
 
-    @Test("an agent that fails streams error events, retrying then final, and a JSON chat gets 502 without the agent's text")
+    @Test(
+        "an agent that fails streams error events, retrying then final, and a JSON chat gets 502 without the agent's text"
+    )
     func agentFailure() async throws {
         try await StubServer.with({ _ in .text(#"{"error":"down"}"#, status: .serviceUnavailable) }) { agent in
             let site = try await WebchatSite.start("webchat-agent-down") {
@@ -189,7 +203,9 @@ struct WebchatChannelTests {
             defer { Task { await site.host.stop() } }
             let assistant = try await site.host.admin(
                 .PUT, "/tenants/acme/assistant",
-                json: ["assistant_name": "Alice", "agent": ["kind": "http", "url": agent.url("/run"), "agent": "support"]])
+                json: [
+                    "assistant_name": "Alice", "agent": ["kind": "http", "url": agent.url("/run"), "agent": "support"],
+                ])
             #expect(assistant.status == 200, "\(assistant.text)")
             let streamed = try await site.call(.POST, "/chat", json: ["message": "anyone there?", "stream": true])
             let errors = WebchatSite.events(streamed).filter { $0.name == "error" }

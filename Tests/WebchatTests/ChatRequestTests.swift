@@ -24,7 +24,8 @@ struct ChatRequestTests {
         let full = try ChatRequest(
             body: Array(#"{"session_id":"\#(id)","message":"hi","stream":true}"#.utf8), limits: limits)
         #expect(full.sessionID?.rawValue == id && full.stream)
-        #expect(try ChatRequest(body: Array(#"{"message":"x","session_id":null}"#.utf8), limits: limits).sessionID == nil)
+        #expect(
+            try ChatRequest(body: Array(#"{"message":"x","session_id":null}"#.utf8), limits: limits).sessionID == nil)
     }
 
     @Test func refusalsNameTheirField() {
@@ -53,7 +54,9 @@ struct ChatRequestTests {
 
     @Test func errorJSONAndHeaders() {
         let error = WebchatError(status: 429, code: .rateLimited, "slow down", field: "client", retryAfter: 7)
-        #expect(error.json.jsonString == #"{"error":"rate_limited","message":"slow down","field":"client","retry_after":7}"#)
+        #expect(
+            error.json.jsonString == #"{"error":"rate_limited","message":"slow down","field":"client","retry_after":7}"#
+        )
         #expect(error.headers == [HTTPHeader("Retry-After", "7")])
         #expect(WebchatError(status: 400, code: .invalidJSON, "x").headers.isEmpty)
     }
@@ -85,8 +88,10 @@ struct SessionIDTests {
     @Test func refusesOtherShapes() {
         let good = String(repeating: "a1", count: 16)
         #expect(SessionID("wcs_" + good) != nil)
-        for bad in ["", "wcs_", "wcs_" + good + "0", "wcs_" + good.dropLast(), "WCS_" + good,
-                    "wcs_" + good.uppercased(), "xyz_" + good, "wcs_" + good.dropLast() + "g", "wcs_../" + good.dropFirst(3)] {
+        for bad in [
+            "", "wcs_", "wcs_" + good + "0", "wcs_" + good.dropLast(), "WCS_" + good,
+            "wcs_" + good.uppercased(), "xyz_" + good, "wcs_" + good.dropLast() + "g", "wcs_../" + good.dropFirst(3),
+        ] {
             #expect(SessionID(String(bad)) == nil, "\(bad)")
         }
     }

@@ -7,7 +7,9 @@ import Testing
 @Suite("Webchat origin policy")
 struct OriginPolicyTests {
     @Test func settingIsReadAndNormalized() throws {
-        let policy = try OriginPolicy(setting: ["https://Shop.Example/", "http://localhost:8080", "https://a.example:443"])
+        let policy = try OriginPolicy(setting: [
+            "https://Shop.Example/", "http://localhost:8080", "https://a.example:443",
+        ])
         #expect(policy.origins == ["https://shop.example", "http://localhost:8080", "https://a.example"])
         #expect(!policy.allowAny)
         #expect(try OriginPolicy(setting: ["*"]).allowAny)
@@ -15,10 +17,15 @@ struct OriginPolicyTests {
     }
 
     @Test func badEntriesNameTheirIndex() {
-        #expect(throws: WebchatError.invalid("allowed_origins[1]", "allowed_origins[1] is not an origin like https://shop.example")) {
+        #expect(
+            throws: WebchatError.invalid(
+                "allowed_origins[1]", "allowed_origins[1] is not an origin like https://shop.example")
+        ) {
             try OriginPolicy(setting: ["https://ok.example", "shop.example"])
         }
-        for bad: JSONValue in ["https://x.example/path", "ftp://x.example", "https://", "https://x:99999", "https://a b"] {
+        for bad: JSONValue in [
+            "https://x.example/path", "ftp://x.example", "https://", "https://x:99999", "https://a b",
+        ] {
             #expect((try? OriginPolicy(setting: [bad])) == nil, "\(bad)")
         }
         #expect((try? OriginPolicy(setting: "https://x.example")) == nil)
@@ -31,14 +38,24 @@ struct OriginPolicyTests {
         #expect(policy.decide(origin: "https://SHOP.example", host: "chat.example") == .allowed("https://shop.example"))
         #expect(policy.decide(origin: "https://evil.example", host: "chat.example") == .refused("https://evil.example"))
         #expect(policy.decide(origin: "null", host: "chat.example").isRefused)
-        #expect(policy.decide(origin: "http://127.0.0.1:8080", host: "127.0.0.1:8080") == .sameOrigin("http://127.0.0.1:8080"))
-        #expect(policy.decide(origin: "http://127.0.0.1:9090", host: "127.0.0.1:8080").isRefused, "another port is another origin")
-        #expect(try OriginPolicy(setting: ["*"]).decide(origin: "https://any.example", host: nil) == .allowed("https://any.example"))
+        #expect(
+            policy.decide(origin: "http://127.0.0.1:8080", host: "127.0.0.1:8080")
+                == .sameOrigin("http://127.0.0.1:8080"))
+        #expect(
+            policy.decide(origin: "http://127.0.0.1:9090", host: "127.0.0.1:8080").isRefused,
+            "another port is another origin")
+        #expect(
+            try OriginPolicy(setting: ["*"]).decide(origin: "https://any.example", host: nil)
+                == .allowed("https://any.example"))
     }
 
     @Test func corsHeaders() {
-        #expect(OriginPolicy.corsHeaders(.allowed("https://shop.example")).first(named: "access-control-allow-origin") == "https://shop.example")
-        #expect(OriginPolicy.corsHeaders(.refused("https://evil.example")).first(named: "access-control-allow-origin") == nil)
+        #expect(
+            OriginPolicy.corsHeaders(.allowed("https://shop.example")).first(named: "access-control-allow-origin")
+                == "https://shop.example")
+        #expect(
+            OriginPolicy.corsHeaders(.refused("https://evil.example")).first(named: "access-control-allow-origin")
+                == nil)
         #expect(OriginPolicy.corsHeaders(.noOrigin).first(named: "vary") == "Origin")
         #expect(OriginPolicy.preflightHeaders.first(named: "access-control-allow-methods")?.contains("DELETE") == true)
     }
@@ -61,7 +78,9 @@ struct RateLimitTests {
         let limits = ChatRateLimits(perClientPerMinute: 2, perTenantPerMinute: 3)
         try limiter.admit(tenant: "acme", client: "1.1.1.1", limits: limits, nowMs: 0)
         try limiter.admit(tenant: "acme", client: "1.1.1.1", limits: limits, nowMs: 0)
-        #expect(throws: WebchatError.self) { try limiter.admit(tenant: "acme", client: "1.1.1.1", limits: limits, nowMs: 0) }
+        #expect(throws: WebchatError.self) {
+            try limiter.admit(tenant: "acme", client: "1.1.1.1", limits: limits, nowMs: 0)
+        }
         do {
             try limiter.admit(tenant: "acme", client: "1.1.1.1", limits: limits, nowMs: 0)
         } catch {

@@ -7,13 +7,18 @@ import Testing
 @Suite("Webchat widget rules")
 struct WidgetRulesTests {
     @Test func serverSentEvents() throws {
-        #expect(ServerSentEvent.token("Hi\nthere", index: 2).encoded == "event: token\ndata: {\"text\":\"Hi\\nthere\",\"index\":2}\n\n")
+        #expect(
+            ServerSentEvent.token("Hi\nthere", index: 2).encoded
+                == "event: token\ndata: {\"text\":\"Hi\\nthere\",\"index\":2}\n\n")
         let session = SessionID.generate()
-        let done = ServerSentEvent.done(FinishedReply(sessionID: session, reply: "ok", messageID: "msg_2", replyTo: "msg_1"))
+        let done = ServerSentEvent.done(
+            FinishedReply(sessionID: session, reply: "ok", messageID: "msg_2", replyTo: "msg_1"))
         #expect(done.encoded.hasPrefix("event: done\ndata: {\"session_id\":\"\(session)\",\"reply\":\"ok\""))
         #expect(done.encoded.filter { $0 == "\n" }.count == 3, "one data line")
         let error = ServerSentEvent.error(WebchatError(status: 502, code: .agentFailed, "no"), retrying: true)
-        #expect(error.encoded == "event: error\ndata: {\"error\":\"agent_failed\",\"message\":\"no\",\"retrying\":true}\n\n")
+        #expect(
+            error.encoded == "event: error\ndata: {\"error\":\"agent_failed\",\"message\":\"no\",\"retrying\":true}\n\n"
+        )
     }
 
     @Test func languageChoice() {
@@ -85,7 +90,8 @@ struct WidgetRulesTests {
         #expect(router.expire(nowMs: 1000, waitMs: 5000, keepMs: 60_000).isEmpty)
         let expired = router.expire(nowMs: 5000, waitMs: 5000, keepMs: 60_000)
         #expect(expired.map(\.0) == ["slow"] && expired.map(\.1) == ["w"])
-        #expect(router.route("slow", .delta("late", index: 0), nowMs: 5001) == nil, "a timed-out waiter gets nothing more")
+        #expect(
+            router.route("slow", .delta("late", index: 0), nowMs: 5001) == nil, "a timed-out waiter gets nothing more")
         _ = router.expire(nowMs: 70_000, waitMs: 5000, keepMs: 60_000)
         #expect(router.count == 0)
     }

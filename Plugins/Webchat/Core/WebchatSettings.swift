@@ -11,7 +11,9 @@ public struct Theme: Sendable, Equatable {
     public var greeting: String?
     public var position: Position
 
-    public init(color: String = "#0a7cff", title: String? = nil, greeting: String? = nil, position: Position = .bottomRight) {
+    public init(
+        color: String = "#0a7cff", title: String? = nil, greeting: String? = nil, position: Position = .bottomRight
+    ) {
         self.color = color
         self.title = title
         self.greeting = greeting

@@ -93,7 +93,8 @@ extension WebchatInstance {
     static func sessionSegment(_ path: String) throws(WebchatError) -> SessionID {
         let segments = path.split(separator: "/")
         guard segments.count >= 2, let id = SessionID(String(segments[1])) else {
-            throw WebchatError(status: 422, code: .invalidField, "the path does not name a session id", field: "session_id")
+            throw WebchatError(
+                status: 422, code: .invalidField, "the path does not name a session id", field: "session_id")
         }
         return id
     }

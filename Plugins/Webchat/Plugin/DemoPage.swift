@@ -6,11 +6,13 @@ enum DemoPage {
     static func respond(_ request: HTTPRequest, _ response: HTTPResponder) throws -> ResponseDisposition {
         let key = QueryString.value("key", in: request.query) ?? ""
         guard key.isEmpty || WidgetKey.isWellFormed(key) else {
-            throw WebchatError.init(status: 422, code: .invalidField, "key is not a widget key (sb_widget_…)", field: "key")
+            throw WebchatError.init(
+                status: 422, code: .invalidField, "key is not a widget key (sb_widget_…)", field: "key")
         }
         let lang = QueryString.value("lang", in: request.query) ?? "en"
         guard lang.count <= 20, lang.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
-            throw WebchatError(status: 422, code: .invalidField, "lang must be a language tag such as pt-BR", field: "lang")
+            throw WebchatError(
+                status: 422, code: .invalidField, "lang must be a language tag such as pt-BR", field: "lang")
         }
         let keyAttribute = key.isEmpty ? "" : " data-key=\"\(key)\""
         let snippet = "&lt;script src=\"https://YOUR-HOST/widget.js\"\(keyAttribute) async&gt;&lt;/script&gt;"
@@ -43,7 +45,8 @@ enum DemoPage {
             </html>
             """
         try response.send(
-            status: 200, headers: [
+            status: 200,
+            headers: [
                 HTTPHeader("content-type", "text/html; charset=utf-8"), HTTPHeader("cache-control", "no-store"),
             ], body: Array(html.utf8))
         return .answered

@@ -29,7 +29,8 @@ final class WebchatInstance: ChannelInstance {
             return .answered
         case Routes.script:
             try response.send(
-                status: 200, headers: [
+                status: 200,
+                headers: [
                     HTTPHeader("content-type", "application/javascript; charset=utf-8"),
                     HTTPHeader("cache-control", "public, max-age=300"),
                 ], body: Array(WidgetScript.source.utf8))

@@ -9,7 +9,8 @@ enum WidgetScript {
             WidgetLanguage.allCases.map { language in
                 (key: language.rawValue, value: JSONValue.object(language.strings.map { ($0.key, .string($0.value)) }))
             })
-        return "/* Switchboard webchat widget. Embed: <script src=\"https://HOST/widget.js\" data-key=\"sb_widget_…\" async></script> */\n"
+        return
+            "/* Switchboard webchat widget. Embed: <script src=\"https://HOST/widget.js\" data-key=\"sb_widget_…\" async></script> */\n"
             + "(function () {\n'use strict';\nvar STRINGS = \(strings.jsonString);\nvar CSS = \(JSONValue.string(styles).jsonString);\n"
             + logic + "\n})();\n"
     }()

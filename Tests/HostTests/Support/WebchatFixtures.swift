@@ -19,8 +19,10 @@ struct WebchatSite {
         merged.merge(settings) { $1 }
         try await host.createInstance(
             tenant: "acme", plugin: "webchat", name: "site", isDefault: isDefault, settings: merged)
-        _ = try await host.admin(.PUT, "/tenants/acme/assistant", json: ["assistant_name": "Alice", "company_name": "Acme"])
-        let reply = try await host.admin(.POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": "webchat/site"])
+        _ = try await host.admin(
+            .PUT, "/tenants/acme/assistant", json: ["assistant_name": "Alice", "company_name": "Acme"])
+        let reply = try await host.admin(
+            .POST, "/tenants/acme/api-keys", json: ["scope": "widget", "instance": "webchat/site"])
         guard let key = reply.json["key"] as? String else {
             throw Fixtures.CompileError(description: "widget key: \(reply.text)")
         }
