@@ -148,12 +148,31 @@ def run(args):
         check("after a reload the session's history is shown",
               visitor[0]["text"] == message and assistant[0]["text"] == reply["text"], str(widget.state()))
 
-        widget.js("window.SwitchboardWebchat.send('A question while closed');")
+        widget.element(".launcher").click()
+        widget.wait("the panel to open again", "return !s.querySelector('.panel').hidden;")
+        browser.set_network_conditions(offline=True, latency=0, download_throughput=-1, upload_throughput=-1)
+        widget.element("textarea").send_keys("Are you still there?" + Keys.ENTER)
+        widget.wait("the error state", "var st = s.querySelector('.status');"
+                    "return !st.hidden && !s.querySelector('.retry').hidden;")
+        check("offline: the message fails with an error and a Retry button", widget.js(
+            "return s.querySelector('.status').getAttribute('role') === 'alert';"))
+        offline_shot = args.screenshot.replace(".png", "-offline.png")
+        browser.save_screenshot(offline_shot)
+        print(f"screenshot: {os.path.abspath(offline_shot)}")
+        browser.delete_network_conditions()
+        widget.element(".retry").click()
+        widget.wait("the retried message's reply",
+                    "return s.querySelectorAll('.msg[data-role=assistant][data-state=done]').length === 1;")
+        check("Retry sends the message again and the reply streams in",
+              widget.js("return s.querySelector('.status').hidden;")
+              and [b["text"] for b in widget.bubbles("visitor")].count("Are you still there?") == 1)
+
+        widget.js("window.SwitchboardWebchat.close(); window.SwitchboardWebchat.send('A question while closed');")
         widget.wait("the unread badge", "var b = s.querySelector('.badge'); return !b.hidden && b.textContent === '1';")
         check("a reply while closed shows an unread badge", True)
         widget.element(".launcher").click()
         widget.wait("the badge to clear", "return s.querySelector('.badge').hidden;")
-        check("opening the panel clears the badge", len(widget.bubbles("assistant")) == 2)
+        check("opening the panel clears the badge", len(widget.bubbles("assistant")) == 3)
 
         browser.get(f"{args.base}/widget/demo?key={args.key}&lang=pt-BR")
         widget.wait("the Portuguese widget", "return s.querySelector('.root').getAttribute('data-ready') === 'true';")

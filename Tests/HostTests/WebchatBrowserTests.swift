@@ -37,6 +37,7 @@ struct WebchatBrowserTests {
         for check in [
             "Enter sends and the reply streams in token by token", "after a reload the session's history is shown",
             "a reply while closed shows an unread badge", "strings follow the page language (pt)",
+            "Retry sends the message again and the reply streams in",
             "a chat call from the disallowed origin is refused by CORS",
         ] {
             #expect(output.contains("PASS  \(check)"), "\(check): \(output)")

@@ -247,7 +247,11 @@ extension WidgetScript {
         root.addEventListener('keydown', function (event) {
           if (event.key === 'Escape' && !panel.hidden) { event.stopPropagation(); setOpen(false); }
         });
-        window.addEventListener('online', function () { if (!config) start(); else if (!status.hidden) clearStatus(); });
+        window.addEventListener('online', function () {
+          if (!config) start();
+          else if (lastFailed) showStatus(strings.error, true);
+          else clearStatus();
+        });
         window.addEventListener('offline', function () { showStatus(strings.offline, false); });
 
         applyStrings(); renderGreeting();
