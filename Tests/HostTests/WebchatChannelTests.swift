@@ -94,6 +94,7 @@ struct WebchatChannelTests {
         let third = try await site.call(.POST, "/chat", json: ["session_id": session, "message": "three"])
         #expect(third.status == 429, "\(third.text)")
         let retryAfter = try #require(third.header("retry-after").flatMap(Int.init))
+        #expect(third.header("access-control-expose-headers") == "Retry-After", "pages can read it")
         #expect((1...30).contains(retryAfter))
         #expect(third.json["error"] as? String == "rate_limited" && third.header("access-control-allow-origin") != nil)
         let history = try await site.call(.GET, "/chat/\(session)/history")

@@ -62,7 +62,10 @@ public struct OriginPolicy: Sendable, Equatable {
     public static func corsHeaders(_ decision: Decision) -> [HTTPHeader] {
         switch decision {
         case .allowed(let origin), .sameOrigin(let origin):
-            return [HTTPHeader("Access-Control-Allow-Origin", origin), HTTPHeader("Vary", "Origin")]
+            return [
+                HTTPHeader("Access-Control-Allow-Origin", origin),
+                HTTPHeader("Access-Control-Expose-Headers", "Retry-After"), HTTPHeader("Vary", "Origin"),
+            ]
         case .noOrigin, .refused:
             return [HTTPHeader("Vary", "Origin")]
         }
