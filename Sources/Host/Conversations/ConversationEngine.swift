@@ -123,7 +123,7 @@ public final class ConversationEngine: Sendable {
     private func answer(_ job: ReplyJob) async -> Bool {
         let inbound = job.message
         let streams = runtime.environment.replyStreams
-        let streaming = streams.isRequested(inbound.id)
+        let streaming = streams.isRequested(inbound)
         do {
             guard let entry = runtime.registryEntry(id: inbound.instanceId) else {
                 try store.deleteReplyJob(inbound.id)  // the instance is gone

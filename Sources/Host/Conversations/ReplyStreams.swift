@@ -1,3 +1,5 @@
+import SwitchboardStorage
+
 /// Which inbound messages' replies a plugin asked to have streamed (`"stream": true` on
 /// `inbound_deliver`). In memory on purpose: the stream it feeds is a live connection that does
 /// not survive the process, and a reply produced after a restart simply arrives whole through
@@ -5,6 +7,9 @@
 final class ReplyStreams: Sendable {
     private struct State {
         var requested: [String: ContinuousClock.Instant] = [:]
+        /// Streams asked for messages still being stored, by instance and external id: the reply
+        /// worker can pick a message up before `inbound_deliver` returns to the plugin.
+        var expected: Set<String> = []
         var requestsSincePrune = 0
     }
 
@@ -26,6 +31,27 @@ final class ReplyStreams: Sendable {
             }
         }
     }
+
+    /// A stream is asked for the message `externalId` of `instanceId`, about to be stored.
+    func expect(instanceId: String, externalId: String) {
+        _ = state.withLock { $0.expected.insert(Self.key(instanceId, externalId)) }
+    }
+
+    /// The message was stored: stream the reply to `inboundId` when given, and drop the expectation.
+    func settle(instanceId: String, externalId: String, inboundId: String?) {
+        if let inboundId { request(inboundId) }
+        _ = state.withLock { $0.expected.remove(Self.key(instanceId, externalId)) }
+    }
+
+    /// True when the reply to `message` should be streamed (asked for, or about to be).
+    func isRequested(_ message: MessageRecord) -> Bool {
+        state.withLock { state in
+            state.requested[message.id] != nil
+                || message.externalId.map { state.expected.contains(Self.key(message.instanceId, $0)) } == true
+        }
+    }
+
+    private static func key(_ instanceId: String, _ externalId: String) -> String { instanceId + "\n" + externalId }
 
     /// True when the reply to `inboundId` should be streamed. Stays set until `finish`, so a
     /// retried reply streams again.

@@ -91,11 +91,17 @@ extension HostServices {
         }
         let snapshot = instance.snapshot
         let input = inbound.input(tenantId: snapshot.tenant.id, instanceId: snapshot.instance.id)
-        switch instance.environment.ingest.submit(input, streamed: inbound.stream) {
+        let streams = instance.environment.replyStreams
+        // Expected before the commit: the reply worker may start before submit returns.
+        if inbound.stream { streams.expect(instanceId: input.instanceId, externalId: input.externalId) }
+        let submitted = instance.environment.ingest.submit(input, streamed: inbound.stream)
+        if inbound.stream {
+            let outcome = try? submitted.get()
+            let streamed = outcome.flatMap { $0.replyQueued && !$0.duplicate ? $0.message.id : nil }
+            streams.settle(instanceId: input.instanceId, externalId: input.externalId, inboundId: streamed)
+        }
+        switch submitted {
         case .success(let outcome):
-            if inbound.stream && outcome.replyQueued && !outcome.duplicate {
-                instance.environment.replyStreams.request(outcome.message.id)
-            }
             instance.environment.metrics.increment(
                 "switchboard_inbound_messages_total", labels: instance.labels + [("duplicate", "\(outcome.duplicate)")])
             if let out {
