@@ -62,6 +62,8 @@ for round in $(seq "$ROUNDS"); do
     run "round $round: switchboard + libEvolution.so (messages.upsert, durable)" "http://127.0.0.1:$SB_PORT/webhook/evolution/bench"
     run "round $round: switchboard + libEvolution.so (status@broadcast: parsed, ignored, nothing stored)" \
         "http://127.0.0.1:$SB_PORT/webhook/evolution/bench" status
+    run "round $round: switchboard + libEvolution.so (fromMe typed on the phone: durable, no reply)" \
+        "http://127.0.0.1:$SB_PORT/webhook/evolution/bench" human
 done
 sleep 1
 echo "== stored inbound messages of instance $INSTANCE"

@@ -11,6 +11,8 @@ function init(args)
     counter = 0
     -- WEBHOOK_KIND=status: status@broadcast stories, which the plugin reads and ignores (no storage)
     status = os.getenv("WEBHOOK_KIND") == "status"
+    -- WEBHOOK_KIND=human: fromMe messages typed on the phone: stored durably, never answered
+    human = os.getenv("WEBHOOK_KIND") == "human"
     prefix = string.format("BENCH%d%d", os.time() % 100000, tid)
     path = wrk.path
 end
@@ -21,10 +23,10 @@ request = function()
     if status then jid = "status@broadcast" end
     local body = string.format(
         '{"event":"messages.upsert","instance":"sales","data":{"key":{"remoteJid":"%s",'
-            .. '"fromMe":false,"id":"%s-%d"},"pushName":"Bench","status":"DELIVERY_ACK","message":{"conversation":'
+            .. '"fromMe":%s,"id":"%s-%d"},"pushName":"Bench","status":"DELIVERY_ACK","message":{"conversation":'
             .. '"hello number %d"},"messageType":"conversation","messageTimestamp":1764674000,"source":"android"},'
             .. '"date_time":"2026-12-02T11:13:20.123Z","sender":"5511900000000@s.whatsapp.net",'
             .. '"server_url":"http://evolution.local:8080"}',
-        jid, prefix, counter, counter)
+        jid, human and "true" or "false", prefix, counter, counter)
     return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, body)
 end
