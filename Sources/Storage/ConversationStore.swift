@@ -124,12 +124,19 @@ public final class ConversationStore: Sendable {
         try batch(inputs) { try ingestOne($0, handoffPause: handoffPause) }
     }
 
-    /// Run `body` for each item in one transaction, each in its own savepoint, so one failing
-    /// item is rolled back alone and reported in its place while the rest commit.
+    /// Run `body` for each item in one transaction, so one failing item is rolled back alone and
+    /// reported in its place while the rest commit. The batch first runs with no savepoints (the
+    /// common case: nothing fails, two statements fewer per item); when an item fails, the whole
+    /// transaction is rolled back and the batch runs again with a savepoint per item.
     func batch<Item, Output>(_ items: [Item], _ body: (Item) throws -> Output) throws
         -> [Result<Output, StorageError>]
     {
-        try connection.transaction {
+        if !items.isEmpty,
+            let outputs = try? connection.transaction({ try items.map { try body($0) } })
+        {
+            return outputs.map { .success($0) }
+        }
+        return try connection.transaction {
             items.map { item in
                 do {
                     return .success(try connection.transaction { try body(item) })
@@ -153,15 +160,16 @@ public final class ConversationStore: Sendable {
         let contact = try upsertContact(
             tenantId: input.tenantId, instanceId: input.instanceId, externalId: input.from, name: input.fromName,
             time: time)
+        let sentAt = input.sentAt ?? time
         let conversation = try openConversation(
             tenantId: input.tenantId, instanceId: input.instanceId, contactId: contact.id,
-            threadKey: input.threadKey ?? input.from, time: time)
+            threadKey: input.threadKey ?? input.from, messageAt: sentAt, time: time)
         let message = MessageRecord(
             id: RecordID.make(prefix: "msg"), tenantId: input.tenantId, instanceId: input.instanceId,
             conversationId: conversation.id, direction: input.fromHuman ? .outbound : .inbound,
             author: input.fromHuman ? .human : .contact, text: input.text, attachments: input.attachments,
             status: input.fromHuman ? .sent : .received, externalId: input.externalId, error: nil, replyTo: nil,
-            metadata: input.metadata, createdAt: input.sentAt ?? time, updatedAt: time)
+            metadata: input.metadata, createdAt: sentAt, updatedAt: time)
         try insert(message)
         var pausedUntil = conversation.pausedUntil
         if input.fromHuman {
@@ -170,9 +178,6 @@ public final class ConversationStore: Sendable {
                 "UPDATE conversations SET paused_until = ?2, updated_at = ?3 WHERE id = ?1",
                 [.text(conversation.id), .integer(pausedUntil!), .integer(time)])
         }
-        try connection.run(
-            "UPDATE conversations SET last_message_at = max(last_message_at, ?2), updated_at = ?3 WHERE id = ?1",
-            [.text(conversation.id), .integer(message.createdAt), .integer(time)])
         let queueReply = !input.fromHuman && (pausedUntil ?? 0) <= time
         var reply: OutboxItem?
         if queueReply, let text = input.immediateReply {
@@ -220,24 +225,33 @@ public final class ConversationStore: Sendable {
         return try Self.contact(from: row)
     }
 
-    private func openConversation(tenantId: String, instanceId: String, contactId: String, threadKey: String, time: Int64)
-        throws -> ConversationRecord
-    {
+    /// The open conversation of `threadKey`, its last message time moved to `messageAt` if that is
+    /// later (one statement for a known conversation), or a new one.
+    private func openConversation(
+        tenantId: String, instanceId: String, contactId: String, threadKey: String, messageAt: Int64, time: Int64
+    ) throws -> ConversationRecord {
         if let row = try connection.query(
-            "SELECT \(Self.conversationColumns) FROM conversations WHERE instance_id = ?1 AND thread_key = ?2 AND status = 'open'",
-            [.text(instanceId), .text(threadKey)]
+            """
+            UPDATE conversations SET last_message_at = max(last_message_at, ?3), updated_at = ?4
+            WHERE instance_id = ?1 AND thread_key = ?2 AND status = 'open'
+            RETURNING \(Self.conversationColumns)
+            """,
+            [.text(instanceId), .text(threadKey), .integer(messageAt), .integer(time)]
         ).rows.first {
             return try Self.conversation(from: row)
         }
         let record = ConversationRecord(
             id: RecordID.make(prefix: "cv"), tenantId: tenantId, instanceId: instanceId, contactId: contactId,
-            threadKey: threadKey, status: "open", pausedUntil: nil, lastMessageAt: time, createdAt: time,
-            updatedAt: time)
+            threadKey: threadKey, status: "open", pausedUntil: nil, lastMessageAt: max(messageAt, time),
+            createdAt: time, updatedAt: time)
         try connection.run(
             """
-            INSERT INTO conversations(\(Self.conversationColumns)) VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, ?6, ?6, ?6)
+            INSERT INTO conversations(\(Self.conversationColumns)) VALUES (?1, ?2, ?3, ?4, ?5, 'open', NULL, ?6, ?7, ?7)
             """,
-            [.text(record.id), .text(tenantId), .text(instanceId), .text(contactId), .text(threadKey), .integer(time)])
+            [
+                .text(record.id), .text(tenantId), .text(instanceId), .text(contactId), .text(threadKey),
+                .integer(record.lastMessageAt), .integer(time),
+            ])
         return record
     }
 
