@@ -184,8 +184,38 @@ func run(_ path: String, total: Int) async throws -> Double {
     if path == "in" { await waitForSends(before + UInt64(perClient * options.clients)) }
     return Double(perClient * options.clients) / (Double(nanoseconds() - start) / 1e9)
 }
+/// The same throughput run with wrk as the client (C, its own threads): the in-process client
+/// above shares the host's two cores and costs about as much as the host itself. Returns nil
+/// when wrk is not installed.
+func runWithWrk(_ path: String, seconds: Int) async throws -> Double? {
+    let wrk = Process()
+    wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    wrk.arguments = [
+        "wrk", "-t2", "-c\(options.clients)", "-d\(seconds)s", "-s", root + "/Benchmarks/ConversationBenchmark/relay.lua",
+        baseURL + path,
+    ]
+    let output = Pipe()
+    wrk.standardOutput = output
+    wrk.standardError = FileHandle.nullDevice
+    let before = sentCount()
+    let start = nanoseconds()
+    guard (try? wrk.run()) != nil else { return nil }
+    // Polled, not waited for: a blocked thread would be one of the two the host runs on. wrk's
+    // report is a few hundred bytes, well within the pipe's buffer.
+    while wrk.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    guard wrk.terminationStatus == 0,
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first(where: { $0.contains("requests in") }),
+        let count = line.split(separator: " ").first.flatMap({ UInt64($0) })
+    else { return nil }
+    if path == "in" { await waitForSends(before + count) }
+    return Double(count) / (Double(nanoseconds() - start) / 1e9)
+}
+
 let pingRate = try await run("ping", total: options.messages)
 let messageRate = try await run("in", total: options.messages)
+let wrkPingRate = try await runWithWrk("ping", seconds: 10)
+let wrkMessageRate = try await runWithWrk("in", seconds: 10)
 
 try await client.shutdown()
 serverTask.cancel()
@@ -206,3 +236,10 @@ print("  host overhead of the conversation core (b - a, medians): \(us(overhead)
 print("\n2. Throughput, \(options.clients) concurrent clients, \(options.messages) messages")
 print("  a  baseline: pings answered          \(String(format: "%8.0f", pingRate)) /s")
 print("  b  messages answered and sent         \(String(format: "%8.0f", messageRate)) /s  x base \(String(format: "%.2f", messageRate / pingRate))  goal >= 5,000/s: \(messageRate >= 5000 ? "met" : "MISSED")")
+if let wrkPingRate, let wrkMessageRate {
+    print("\n3. Throughput with wrk as the client (-t2 -c\(options.clients), 10 s each; messages counted until every reply reached on_send)")
+    print("  a  baseline: pings answered          \(String(format: "%8.0f", wrkPingRate)) /s")
+    print("  b  messages answered and sent         \(String(format: "%8.0f", wrkMessageRate)) /s  x base \(String(format: "%.2f", wrkMessageRate / wrkPingRate))  goal >= 5,000/s: \(wrkMessageRate >= 5000 ? "met" : "MISSED")")
+} else {
+    print("\n3. (wrk not installed: no wrk throughput run)")
+}
