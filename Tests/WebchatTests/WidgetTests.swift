@@ -58,9 +58,9 @@ struct WidgetRulesTests {
     }
 
     @Test func queryStrings() {
-        #expect(QueryString.value("lang", in: "key=sb_widget_x&lang=pt-BR%2Cen") == "pt-BR,en")
-        #expect(QueryString.value("q", in: "q=a+b%2") == "a b%2")
-        #expect(QueryString.value("missing", in: "a=1") == nil)
+        #expect(FormURLEncoded.value("lang", in: "key=sb_widget_x&lang=pt-BR%2Cen") == "pt-BR,en")
+        #expect(FormURLEncoded.value("q", in: "q=a+b%2") == "a b%2")
+        #expect(FormURLEncoded.value("missing", in: "a=1") == nil)
         #expect(WidgetKey.isWellFormed("sb_widget_abc-DEF_1"))
         #expect(!WidgetKey.isWellFormed("sb_widget_\"><script>"))
         #expect(!WidgetKey.isWellFormed("pk_abc"))

@@ -51,7 +51,7 @@ struct APIRequest {
 
     /// A query parameter.
     func query(_ name: String) -> String? {
-        FormURLEncodedQuery.value(request.query, name)
+        FormURLEncoded.value(name, in: request.query)
     }
 
     /// The body as a JSON object (an empty body is `{}`).

@@ -4,12 +4,12 @@ import WebchatCore
 /// `GET /widget/demo?key=…&lang=…`: a page that embeds the widget the way a customer's site does.
 enum DemoPage {
     static func respond(_ request: HTTPRequest, _ response: HTTPResponder) throws -> ResponseDisposition {
-        let key = QueryString.value("key", in: request.query) ?? ""
+        let key = FormURLEncoded.value("key", in: request.query) ?? ""
         guard key.isEmpty || WidgetKey.isWellFormed(key) else {
             throw WebchatError.init(
                 status: 422, code: .invalidField, "key is not a widget key (sb_widget_…)", field: "key")
         }
-        let lang = QueryString.value("lang", in: request.query) ?? "en"
+        let lang = FormURLEncoded.value("lang", in: request.query) ?? "en"
         guard lang.count <= 20, lang.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
             throw WebchatError(
                 status: 422, code: .invalidField, "lang must be a language tag such as pt-BR", field: "lang")

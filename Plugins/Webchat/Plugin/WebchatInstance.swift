@@ -82,7 +82,7 @@ final class WebchatInstance: ChannelInstance {
     private func widgetConfig(_ request: HTTPRequest, _ response: HTTPResponder, cors: [HTTPHeader]) throws
         -> ResponseDisposition
     {
-        let tags = QueryString.value("lang", in: request.query) ?? request.header("accept-language") ?? ""
+        let tags = FormURLEncoded.value("lang", in: request.query) ?? request.header("accept-language") ?? ""
         let language = WidgetLanguage.choose(header: tags)
         let config: JSONValue = [
             "language": .string(language.rawValue), "theme": settings.theme.json(language),

@@ -1,4 +1,4 @@
-/// `application/x-www-form-urlencoded` bodies, as Twilio sends and expects them.
+/// `application/x-www-form-urlencoded` text: form bodies (Twilio's webhooks) and query strings.
 public enum FormURLEncoded {
     /// Name/value pairs in order; "+" is a space, %XX is a byte; malformed escapes are kept literally.
     public static func parse(_ text: String) -> [(name: String, value: String)] {
@@ -11,6 +11,11 @@ public enum FormURLEncoded {
     /// Encode pairs; everything but unreserved characters is percent-encoded, spaces as "+".
     public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+
+    /// The first value of `name` in `text` (a query string or a form body), decoded; nil when absent.
+    public static func value(_ name: String, in text: String) -> String? {
+        parse(text).value(name)
     }
 
     static func decode(_ text: Substring) -> String {
@@ -32,7 +37,8 @@ public enum FormURLEncoded {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func escape(_ text: String) -> String {
+    /// Percent-encode one name or value: everything but unreserved characters, spaces as "+".
+    public static func escape(_ text: String) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for c in text.utf8 {
