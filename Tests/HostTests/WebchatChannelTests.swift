@@ -188,6 +188,11 @@ struct WebchatChannelTests {
         #expect(demo.status == 200 && demo.header("content-type")?.hasPrefix("text/html") == true)
         #expect(
             demo.text.contains(#"<script src="/widget.js?key=\#(site.key)" data-key="\#(site.key)" async></script>"#))
+        #expect(
+            demo.text.contains("&lt;script src=\"http://127.0.0.1:\(site.host.port)/widget.js\" data-key=\"\(site.key)\""),
+            "the snippet to copy names this host")
+        let odd = try await site.call(.GET, "/widget/demo", origin: nil, headers: [("Host", "x\"><b>")])
+        #expect(!odd.text.contains("<b>") && odd.text.contains("https://YOUR-HOST/widget.js"))
         let injected = try await site.host.request(.GET, "/widget/demo?key=sb_widget_x%22%3E%3Cscript%3E")
         #expect(injected.status == 401 || injected.status == 422)
     }

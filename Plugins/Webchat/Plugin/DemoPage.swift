@@ -15,7 +15,7 @@ enum DemoPage {
                 status: 422, code: .invalidField, "lang must be a language tag such as pt-BR", field: "lang")
         }
         let keyAttribute = key.isEmpty ? "" : " data-key=\"\(key)\""
-        let snippet = "&lt;script src=\"https://YOUR-HOST/widget.js\"\(keyAttribute) async&gt;&lt;/script&gt;"
+        let snippet = "&lt;script src=\"\(Self.origin(request))/widget.js\"\(keyAttribute) async&gt;&lt;/script&gt;"
         let html = """
             <!doctype html>
             <html lang="\(lang)">
@@ -50,5 +50,17 @@ enum DemoPage {
                 HTTPHeader("content-type", "text/html; charset=utf-8"), HTTPHeader("cache-control", "no-store"),
             ], body: Array(html.utf8))
         return .answered
+    }
+
+    /// The origin to show in the snippet: this request's host when it is a plain host name (any
+    /// other Host header shows a placeholder rather than reaching the page), http for loopback.
+    static func origin(_ request: HTTPRequest) -> String {
+        guard let host = request.header("host"), !host.isEmpty, host.count <= 255,
+            host.utf8.allSatisfy({ b in
+                (48...58).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 45 || b == 46
+            })
+        else { return "https://YOUR-HOST" }
+        let loopback = host.hasPrefix("127.") || host.hasPrefix("localhost")
+        return (loopback ? "http://" : "https://") + host
     }
 }
