@@ -16,12 +16,13 @@ struct WebchatBrowserTests {
         let site = try await WebchatSite.start("webchat-browser", isDefault: true)
         defer { Task { await site.host.stop() } }
         let base = "http://127.0.0.1:\(site.host.port)"
-        let page = try await WebchatPageServer.start(
-            html: """
-                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title></head>
-                <body><h1>A site that is not in allowed_origins</h1>
-                <script src="\(base)/widget.js" data-key="\(site.key)" async></script></body></html>
-                """)
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title></head>
+            <body><h1>A site that is not in allowed_origins</h1>
+            <script src="\(base)/widget.js" data-key="\(site.key)" async></script></body></html>
+            """
+        // The "customer site" on an origin of its own (another port).
+        let page = try await StubServer.start { _ in .text(html, contentType: "text/html; charset=utf-8") }
         defer { Task { await page.stop() } }
         try? FileManager.default.removeItem(atPath: Self.screenshot)
 
@@ -29,7 +30,7 @@ struct WebchatBrowserTests {
             "/usr/bin/env",
             [
                 "python3", Fixtures.repoRoot + "/Tests/Browser/widget_test.py", "--base", base, "--key", site.key,
-                "--other", page.url, "--screenshot", Self.screenshot,
+                "--other", page.url("/page.html"), "--screenshot", Self.screenshot,
             ])
         print(output)
         #expect(status != 2, "Chromium, chromedriver or Selenium is missing; run scripts/setup:\n\(output)")

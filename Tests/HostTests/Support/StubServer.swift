@@ -4,8 +4,9 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A real HTTP server on a loopback port that answers every POST with the test's handler and
-/// records what it received: the far end of the agent backends' tests.
+/// A real HTTP server on a loopback port that answers every GET and POST with the test's handler
+/// and records what it received: the far end of the agent backends' tests, a provider's fake, or
+/// a page on an origin of its own (another port).
 final class StubServer: Sendable {
     /// One request as the server received it.
     struct Received: Sendable {
@@ -54,10 +55,11 @@ final class StubServer: Sendable {
         }
     }
 
-    private static func start(_ handler: @escaping Handler) async throws -> StubServer {
+    /// Start a server answering with `handler`; `stop()` it when done.
+    static func start(_ handler: @escaping Handler) async throws -> StubServer {
         let log = Log()
         let router = Router()
-        router.post("**") { request, _ -> Response in
+        let respond: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
@@ -65,6 +67,8 @@ final class StubServer: Sendable {
             log.requests.withLock { $0.append(received) }
             return try await handler(received)
         }
+        router.post("**", use: respond)
+        router.get("**", use: respond)
         var logger = Logger(label: "test.stub")
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
