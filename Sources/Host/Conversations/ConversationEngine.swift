@@ -157,11 +157,9 @@ public final class ConversationEngine: Sendable {
             ).filter { !$0.text.isEmpty }.map {
                 AgentTurn(role: $0.direction == .inbound ? .user : .assistant, text: $0.text)
             }
-            let request = AgentRequest(
-                tenantSlug: entry.tenant.slug, channel: entry.instance.plugin, instance: entry.instance.name,
-                contact: job.contact.externalId, contactName: job.contact.name, conversationId: inbound.conversationId,
-                message: inbound.text, history: history, profile: assistant.profile, prompt: assistant.prompt,
-                knowledge: assistant.knowledge)
+            let request = Self.agentRequest(
+                entry, assistant, contact: job.contact.externalId, contactName: job.contact.name,
+                conversationId: inbound.conversationId, message: inbound.text, history: history)
             var text = ""
             var index = 0
             for try await piece in makeBackend(agent).stream(request) {
@@ -321,10 +319,21 @@ public final class ConversationEngine: Sendable {
         else { return nil }
         runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
         return TemplateAgent.text(
-            for: AgentRequest(
-                tenantSlug: entry.tenant.slug, channel: entry.instance.plugin, instance: entry.instance.name,
-                contact: input.from, contactName: input.fromName, conversationId: "", message: input.text,
-                history: [], profile: assistant.profile, prompt: assistant.prompt, knowledge: assistant.knowledge))
+            for: Self.agentRequest(
+                entry, assistant, contact: input.from, contactName: input.fromName, conversationId: "",
+                message: input.text, history: []))
+    }
+
+    /// What the agent is asked: the message in its tenant, instance and conversation, with the
+    /// assistant's profile, published prompt and knowledge.
+    private static func agentRequest(
+        _ entry: ResolvedInstance, _ assistant: Assistant, contact: String, contactName: String?,
+        conversationId: String, message: String, history: [AgentTurn]
+    ) -> AgentRequest {
+        AgentRequest(
+            tenantSlug: entry.tenant.slug, channel: entry.instance.plugin, instance: entry.instance.name,
+            contact: contact, contactName: contactName, conversationId: conversationId, message: message,
+            history: history, profile: assistant.profile, prompt: assistant.prompt, knowledge: assistant.knowledge)
     }
 }
 

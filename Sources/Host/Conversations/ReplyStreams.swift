@@ -43,7 +43,8 @@ final class ReplyStreams: Sendable {
         _ = state.withLock { $0.expected.remove(Self.key(instanceId, externalId)) }
     }
 
-    /// True when the reply to `message` should be streamed (asked for, or about to be).
+    /// True when the reply to `message` should be streamed (asked for, or about to be). Stays
+    /// set until `finish`, so a retried reply streams again.
     func isRequested(_ message: MessageRecord) -> Bool {
         state.withLock { state in
             state.requested[message.id] != nil
@@ -52,12 +53,6 @@ final class ReplyStreams: Sendable {
     }
 
     private static func key(_ instanceId: String, _ externalId: String) -> String { instanceId + "\n" + externalId }
-
-    /// True when the reply to `inboundId` should be streamed. Stays set until `finish`, so a
-    /// retried reply streams again.
-    func isRequested(_ inboundId: String) -> Bool {
-        state.withLock { $0.requested[inboundId] != nil }
-    }
 
     func finish(_ inboundId: String) {
         _ = state.withLock { $0.requested.removeValue(forKey: inboundId) }
