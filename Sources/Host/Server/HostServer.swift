@@ -19,6 +19,8 @@ public final class HostServer: Sendable {
     let watcher: RegistryWatcher
     let httpClient: HTTPClient
     let ready = ReadyFlag()
+    /// The service group while ``run(onServerRunning:)`` serves, for ``stop()``.
+    private let running = Locked<ServiceGroup?>(nil)
 
     /// Open storage and build the runtime. Nothing is loaded or listening yet.
     public init(configuration: HostConfiguration, executableDirectory: String, logger: Logger) throws {
@@ -116,7 +118,16 @@ public final class HostServer: Sendable {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        running.withLock { $0 = group }
+        defer { running.withLock { $0 = nil } }
         try await group.run()
+    }
+
+    /// The same graceful shutdown as SIGTERM, for an embedding program or a test: `run` returns
+    /// once it is done. Prefer this to cancelling the task that runs the server: a cancelled
+    /// server can trap on a connection accepted but not yet served (swift-nio#3481).
+    public func stop() async {
+        await running.load()?.triggerGracefulShutdown()
     }
 
     /// Stop every instance, retire plugins and close the HTTP client.

@@ -107,8 +107,7 @@ final class LiveHost: HostClient {
 
     /// Graceful stop, as on SIGTERM.
     func stop() async {
-        task.cancel()
-        _ = try? await task.value
+        await stopGracefully(task, grace: .seconds(15)) { await server.stop() }
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try? FileManager.default.removeItem(atPath: pluginDirectory)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import Synchronization
 
@@ -28,11 +29,13 @@ final class StubServer: Sendable {
     let port: Int
     private let log: Log
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
-    private init(port: Int, log: Log, task: Task<Void, any Error>) {
+    private init(port: Int, log: Log, task: Task<Void, any Error>, group: ServiceGroup) {
         self.port = port
         self.log = log
         self.task = task
+        self.group = group
     }
 
     func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port)\(path)" }
@@ -78,20 +81,36 @@ final class StubServer: Sendable {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             }, logger: logger)
-        let task = Task { try await app.run() }
+        let group = ServiceGroup(services: [app], logger: logger)
+        let task = Task { try await group.run() }
         var port = 0
         for await value in ports { port = value }
         guard port > 0 else {
             task.cancel()
             throw CancellationError()
         }
-        return StubServer(port: port, log: log, task: task)
+        return StubServer(port: port, log: log, task: task, group: group)
     }
 
-    func stop() async {
-        task.cancel()
-        _ = try? await task.value
+    /// Graceful shutdown (cancelling a server can trap on a connection it accepted but has not
+    /// served yet, swift-nio#3481); a handler still hanging after `grace` is cancelled.
+    func stop(grace: Duration = .seconds(5)) async {
+        await stopGracefully(task, grace: grace) { await self.group.triggerGracefulShutdown() }
     }
+}
+
+/// Trigger a server's graceful shutdown, wait for `task` to end, and cancel it if it is still
+/// running after `grace` (a handler that never returns).
+func stopGracefully(
+    _ task: Task<Void, any Error>, grace: Duration, trigger: @Sendable () async -> Void
+) async {
+    await trigger()
+    let watchdog = Task {
+        try await Task.sleep(for: grace)
+        task.cancel()
+    }
+    _ = try? await task.value
+    watchdog.cancel()
 }
 
 extension Response {
