@@ -55,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The stable C ABI: one pure C99 header, nothing but the C standard headers.
@@ -74,6 +75,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Storage",
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL backend of SwitchboardStorage's SQLDatabase (PostgresNIO).
+        .target(
+            name: "SwitchboardPostgres",
+            dependencies: [
+                "SwitchboardStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/Postgres",
             swiftSettings: swiftSettings
         ),
         // The Swift SDK for plugin authors: a protocol, no raw pointers.
@@ -130,6 +145,14 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["SwitchboardStorage"],
             path: "Tests/StorageTests",
+            swiftSettings: swiftSettings
+        ),
+        // One test body over every storage backend (SQLite always; PostgreSQL when
+        // SWITCHBOARD_TEST_POSTGRES_URL names a server, which scripts/test starts).
+        .testTarget(
+            name: "StorageBackendTests",
+            dependencies: ["SwitchboardStorage", "SwitchboardPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/StorageBackendTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

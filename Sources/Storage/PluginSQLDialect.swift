@@ -1,3 +1,4 @@
+import Foundation
 /// The SQL plugins may write: a portable subset that runs unchanged on the embedded SQLite
 /// backend and, translated mechanically, on PostgreSQL. Checked before a statement or a
 /// migration runs, on every backend, so a plugin that works on one machine keeps working when the
@@ -286,6 +287,20 @@ public enum PluginSQLDialect {
         }
         out += utf8[cursor...]
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A script's statements, split on the semicolons between them (never one inside a string
+    /// or a quoted name), each trimmed; empty statements dropped.
+    public static func statements(_ sql: String) throws -> [String] {
+        let utf8 = Array(sql.utf8)
+        var pieces: [String] = []
+        var start = 0
+        for token in try SQLLexer.tokens(sql) where token.kind == .symbol && token.text == ";" {
+            pieces.append(String(decoding: utf8[start..<token.offset], as: UTF8.self))
+            start = token.offset + 1
+        }
+        pieces.append(String(decoding: utf8[start...], as: UTF8.self))
+        return pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     /// Token indices of each statement, split on top-level semicolons.

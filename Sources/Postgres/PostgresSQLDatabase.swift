@@ -1,0 +1,304 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import SwitchboardStorage
+
+/// A ``SQLDatabase`` on a PostgreSQL server: a fixed pool of PostgresNIO connections, used
+/// synchronously like the SQLite backend, so the host's stores run unchanged on either.
+///
+/// Statements arrive in the portable dialect and are translated with
+/// ``PluginSQLDialect/postgres(_:)`` (`?N` → `$N`, column types), once per SQL text.
+///
+/// Calls block the calling thread until the server answers. That is what the stores expect
+/// (they are called from plugin threads and from host code that already treats storage as
+/// blocking); the connections' I/O runs on an event loop of this object's own, so a blocked
+/// caller never holds up the loop that would answer it.
+public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
+    /// Where the server is and how many connections to keep.
+    public struct Configuration: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var database: String
+        /// Connections in the pool (each call takes one for its duration; a transaction keeps
+        /// one until it ends).
+        public var poolSize: Int
+        /// `search_path` set on every connection: the schema the host's tables live in.
+        public var schema: String?
+
+        public init(
+            host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
+            poolSize: Int = 8, schema: String? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+            self.poolSize = poolSize
+            self.schema = schema
+        }
+
+        /// Parses `postgres://user[:password]@host[:port]/database[?pool=N&schema=S]`.
+        /// - Throws: invalidArgument naming what is wrong (never echoing the password).
+        public init(url: String) throws {
+            guard let components = URLComponents(string: url),
+                let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
+            else {
+                throw StorageError(.invalidArgument, "database.url must start with postgres:// (got another scheme)")
+            }
+            guard let host = components.host, !host.isEmpty else {
+                throw StorageError(.invalidArgument, "database.url has no host")
+            }
+            guard let user = components.user, !user.isEmpty else {
+                throw StorageError(.invalidArgument, "database.url has no user")
+            }
+            let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+            guard !database.isEmpty else { throw StorageError(.invalidArgument, "database.url has no database name") }
+            self.init(
+                host: host, port: components.port ?? 5432, user: user.removingPercentEncoding ?? user,
+                password: components.password?.removingPercentEncoding, database: database)
+            for item in components.queryItems ?? [] {
+                switch item.name {
+                case "pool":
+                    guard let value = item.value.flatMap(Int.init), (1...256).contains(value) else {
+                        throw StorageError(.invalidArgument, "database.url pool must be 1-256")
+                    }
+                    poolSize = value
+                case "schema":
+                    guard let value = item.value, Self.isIdentifier(value) else {
+                        throw StorageError(.invalidArgument, "database.url schema must be a lower-case identifier")
+                    }
+                    schema = value
+                default:
+                    throw StorageError(.invalidArgument, "database.url has an unknown option \(item.name)")
+                }
+            }
+        }
+
+        static func isIdentifier(_ text: String) -> Bool {
+            guard let first = text.utf8.first, first >= 97 && first <= 122 || first == 95 else { return false }
+            return text.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
+                && text.utf8.count <= 63
+        }
+    }
+
+    public var backend: SQLBackend { .postgres }
+    public let configuration: Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let logger: Logger
+    /// Connections not in use, and how many callers wait for one.
+    private let idle: NIOLockedValueBox<[PostgresConnection]>
+    private let available: DispatchSemaphore
+    /// The connection each thread's open transaction holds, and its savepoint depth.
+    private let pinned = NIOLockedValueBox<[UInt: (connection: PostgresConnection, depth: Int)]>([:])
+    /// Translated SQL by portable SQL text.
+    private let translations = NIOLockedValueBox<[String: String]>([:])
+
+    /// Connects the whole pool; fails (and closes what opened) when any connection fails.
+    /// - Throws: io naming the server (host:port/database) and PostgreSQL's reason.
+    public init(_ configuration: Configuration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var connections: [PostgresConnection] = []
+        let connectionConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.user,
+            password: configuration.password, database: configuration.database, tls: .disable)
+        do {
+            for index in 0..<max(1, configuration.poolSize) {
+                let connection = try PostgresConnection.connect(
+                    on: group.next(), configuration: connectionConfiguration, id: index, logger: logger
+                ).wait()
+                connections.append(connection)
+                if let schema = configuration.schema {
+                    _ = try connection.simpleQuery("CREATE SCHEMA IF NOT EXISTS \(schema)").wait()
+                    _ = try connection.simpleQuery("SET search_path TO \(schema)").wait()
+                }
+            }
+        } catch {
+            for connection in connections { _ = try? connection.close().wait() }
+            try? group.syncShutdownGracefully()
+            throw StorageError(
+                .io,
+                "cannot connect to PostgreSQL at \(configuration.host):\(configuration.port)/\(configuration.database): \(Self.describe(error))"
+            )
+        }
+        idle = NIOLockedValueBox(connections)
+        available = DispatchSemaphore(value: connections.count)
+    }
+
+    deinit {
+        for connection in idle.withLockedValue({ $0 }) { _ = try? connection.close().wait() }
+        try? group.syncShutdownGracefully()
+    }
+
+    // MARK: SQLDatabase
+
+    public func execute(_ sql: String) throws {
+        let statements = try PluginSQLDialect.statements(sql).map(translate)
+        try withConnection { connection in
+            for statement in statements { try simple(connection, statement) }
+        }
+    }
+
+    @discardableResult
+    public func run(_ sql: String, _ params: [SQLValue]) throws -> Int64 {
+        let result = try perform(sql, params)
+        return Int64(result.metadata.rows ?? 0)
+    }
+
+    public func query(_ sql: String, _ params: [SQLValue]) throws -> QueryResult {
+        let result = try perform(sql, params)
+        var columns: [String] = []
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            let cells = row.makeRandomAccess()
+            if columns.isEmpty { columns = (0..<cells.count).map { cells[$0].columnName } }
+            rows.append((0..<cells.count).map { Self.value(cells[$0]) })
+        }
+        return QueryResult(columns: columns, rows: rows)
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        let thread = Self.threadID
+        if let (connection, depth) = pinned.withLockedValue({ $0[thread] }) {
+            let name = "sb_savepoint_\(depth)"
+            try simple(connection, "SAVEPOINT \(name)")
+            pinned.withLockedValue { $0[thread]?.depth = depth + 1 }
+            defer { pinned.withLockedValue { $0[thread]?.depth = depth } }
+            do {
+                let result = try body()
+                try simple(connection, "RELEASE SAVEPOINT \(name)")
+                return result
+            } catch {
+                try? simple(connection, "ROLLBACK TO SAVEPOINT \(name)")
+                try? simple(connection, "RELEASE SAVEPOINT \(name)")
+                throw error
+            }
+        }
+        let connection = checkout()
+        defer { checkin(connection) }
+        try simple(connection, "BEGIN")
+        pinned.withLockedValue { $0[thread] = (connection, 0) }
+        defer { pinned.withLockedValue { $0[thread] = nil } }
+        do {
+            let result = try body()
+            try simple(connection, "COMMIT")
+            return result
+        } catch {
+            try? simple(connection, "ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func perform(_ sql: String, _ params: [SQLValue]) throws -> PostgresQueryResult {
+        let translated = try translate(sql)
+        var binds = PostgresBindings(capacity: params.count)
+        for param in params {
+            switch param {
+            case .null: binds.appendNull()
+            case .integer(let value): binds.append(value)
+            case .real(let value): binds.append(value)
+            case .text(let value): binds.append(value)
+            case .blob(let value): binds.append(ByteBuffer(bytes: value))
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: translated, binds: binds)
+        return try withConnection { connection in
+            do {
+                return try connection.query(query, logger: logger).wait()
+            } catch {
+                throw Self.storageError(error)
+            }
+        }
+    }
+
+    /// The thread's transaction connection, or one from the pool for this call only.
+    private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        if let (connection, _) = pinned.withLockedValue({ $0[Self.threadID] }) {
+            return try body(connection)
+        }
+        let connection = checkout()
+        defer { checkin(connection) }
+        return try body(connection)
+    }
+
+    private func checkout() -> PostgresConnection {
+        available.wait()
+        return idle.withLockedValue { $0.removeLast() }
+    }
+
+    private func checkin(_ connection: PostgresConnection) {
+        idle.withLockedValue { $0.append(connection) }
+        available.signal()
+    }
+
+    private func simple(_ connection: PostgresConnection, _ sql: String) throws {
+        do { _ = try connection.simpleQuery(sql).wait() } catch { throw Self.storageError(error) }
+    }
+
+    private func translate(_ sql: String) throws -> String {
+        if let known = translations.withLockedValue({ $0[sql] }) { return known }
+        let translated = try PluginSQLDialect.postgres(sql)
+        translations.withLockedValue { cache in
+            if cache.count > 4096 { cache.removeAll() }
+            cache[sql] = translated
+        }
+        return translated
+    }
+
+    private static var threadID: UInt { UInt(pthread_self()) }
+
+    /// A cell as one of the five storage classes.
+    static func value(_ cell: PostgresCell) -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2: return (try? cell.decode(Int16.self)).map { .integer(Int64($0)) } ?? .null
+        case .int4: return (try? cell.decode(Int32.self)).map { .integer(Int64($0)) } ?? .null
+        case .int8: return (try? cell.decode(Int64.self)).map { .integer($0) } ?? .null
+        case .bool: return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        case .float4, .float8: return (try? cell.decode(Double.self)).map { .real($0) } ?? .null
+        case .bytea: return .blob(cell.bytes.map { Array($0.readableBytesView) } ?? [])
+        default:
+            if let text = try? cell.decode(String.self) { return .text(text) }
+            return .text(cell.bytes.map { String(decoding: $0.readableBytesView, as: UTF8.self) } ?? "")
+        }
+    }
+
+    /// PostgreSQL's SQLSTATE classes as the storage layer's codes.
+    static func storageError(_ error: any Error) -> StorageError {
+        if let error = error as? StorageError { return error }
+        guard let psql = error as? PSQLError else { return StorageError(.io, "PostgreSQL: \(error)") }
+        guard let info = psql.serverInfo, let state = info[.sqlState] else {
+            return StorageError(.io, "PostgreSQL connection: \(describe(error))")
+        }
+        let message = info[.message] ?? "error"
+        let code: StorageError.Code
+        switch state {
+        case "23505", "23503", "23514", "23502", "23P01": code = .conflict
+        case "40001", "40P01", "55P03": code = .busy
+        case "57014": code = .timeout
+        case "42501": code = .denied
+        case "54000", "54001": code = .tooLarge
+        case _ where state.hasPrefix("42") || state.hasPrefix("22"): code = .invalidArgument
+        default: code = .internal
+        }
+        return StorageError(code, "\(message) (sqlstate \(state))")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import SwitchboardPostgres
+import SwitchboardStorage
+
+/// The backends every test body here runs on: SQLite always, PostgreSQL when
+/// `SWITCHBOARD_TEST_POSTGRES_URL` names a server (scripts/test starts one). Under CI the
+/// PostgreSQL case is always present, so a CI run without a server fails instead of skipping.
+enum Backends {
+    static let postgresURL = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"]
+    static let required = ProcessInfo.processInfo.environment["CI"] != nil
+
+    static var all: [SQLBackend] { postgresURL != nil || required ? [.sqlite, .postgres] : [.sqlite] }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "SWITCHBOARD_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL"
+        }
+    }
+
+    /// A new, empty database on `backend`: a file of its own, or a schema of its own.
+    static func open(_ backend: SQLBackend) throws -> any SQLDatabase {
+        switch backend {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("sb-backend-\(UUID().uuidString)").appendingPathComponent("test.sqlite").path
+            return try SQLiteConnection(path: path)
+        case .postgres:
+            guard let postgresURL else { throw Missing() }
+            var configuration = try PostgresSQLDatabase.Configuration(url: postgresURL)
+            configuration.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            configuration.poolSize = 4
+            var logger = Logger(label: "test.postgres")
+            logger.logLevel = .critical
+            return try PostgresSQLDatabase(configuration, logger: logger)
+        }
+    }
+}
