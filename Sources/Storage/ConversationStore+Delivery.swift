@@ -233,7 +233,7 @@ extension ConversationStore {
     /// When the next reply job or outbox entry falls due (nil when both are empty).
     public func nextDue() throws -> Int64? {
         try connection.query(
-            "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM reply_jobs UNION ALL SELECT min(next_attempt_at) FROM outbox)"
+            "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM reply_jobs UNION ALL SELECT min(next_attempt_at) FROM outbox)", []
         ).rows.first?[0].int64Value
     }
 }

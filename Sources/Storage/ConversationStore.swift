@@ -12,7 +12,7 @@ import Logging
 ///   for, so nothing accepted is lost in a crash.
 public final class ConversationStore: Sendable {
     let database: HostDatabase
-    var connection: SQLiteConnection { database.connection }
+    var connection: any SQLDatabase { database.connection }
     var now: @Sendable () -> Int64 { database.now }
 
     public init(database: HostDatabase) {

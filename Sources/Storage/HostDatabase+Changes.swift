@@ -27,7 +27,7 @@ extension HostDatabase {
 
     /// The newest change's sequence number (0 when there is none).
     public func latestChangeSeq() throws -> Int64 {
-        try connection.query("SELECT coalesce(max(seq), 0) FROM registry_changes").rows.first?[0].int64Value ?? 0
+        try connection.query("SELECT coalesce(max(seq), 0) FROM registry_changes", []).rows.first?[0].int64Value ?? 0
     }
 
     /// Changes after `seq`, oldest first.
@@ -51,6 +51,6 @@ extension HostDatabase {
     /// SQLite's `data_version` for this connection: it moves when another connection (another
     /// process) commits to the file, and costs no I/O to read.
     public func dataVersion() throws -> Int64 {
-        try connection.query("PRAGMA data_version").rows.first?[0].int64Value ?? 0
+        try connection.query("PRAGMA data_version", []).rows.first?[0].int64Value ?? 0
     }
 }

@@ -10,9 +10,9 @@ import Logging
 public final class HostDatabase: Sendable {
     /// The database file.
     public let path: String
-    /// The connection, for host code that adds tables of its own (append
+    /// The database, for host code that adds tables of its own (append
     /// migrations to ``migrations``; never edit applied ones).
-    public let connection: SQLiteConnection
+    public let connection: any SQLDatabase
     /// Milliseconds since the epoch, for `created_at`/`updated_at`/`received_at`.
     let now: @Sendable () -> Int64
 
