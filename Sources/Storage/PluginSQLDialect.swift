@@ -1,4 +1,3 @@
-import Foundation
 /// The SQL plugins may write: a portable subset that runs unchanged on the embedded SQLite
 /// backend and, translated mechanically, on PostgreSQL. Checked before a statement or a
 /// migration runs, on every backend, so a plugin that works on one machine keeps working when the
@@ -290,17 +289,16 @@ public enum PluginSQLDialect {
     }
 
     /// A script's statements, split on the semicolons between them (never one inside a string
-    /// or a quoted name), each trimmed; empty statements dropped.
+    /// or a quoted name), each from its first token to its last; empty statements dropped.
     public static func statements(_ sql: String) throws -> [String] {
+        let tokens = try SQLLexer.tokens(sql)
         let utf8 = Array(sql.utf8)
-        var pieces: [String] = []
-        var start = 0
-        for token in try SQLLexer.tokens(sql) where token.kind == .symbol && token.text == ";" {
-            pieces.append(String(decoding: utf8[start..<token.offset], as: UTF8.self))
-            start = token.offset + 1
+        return splitIndices(tokens).compactMap { indices in
+            guard let first = indices.first.map({ tokens[$0] }), let last = indices.last.map({ tokens[$0] }) else {
+                return nil
+            }
+            return String(decoding: utf8[first.offset..<(last.offset + last.text.utf8.count)], as: UTF8.self)
         }
-        pieces.append(String(decoding: utf8[start...], as: UTF8.self))
-        return pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     /// Token indices of each statement, split on top-level semicolons.
