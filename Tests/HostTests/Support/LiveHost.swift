@@ -16,7 +16,8 @@ final class LiveHost: HostClient {
     let dataDirectory: String
     /// A plugin directory of the test's own, for C plugins compiled during the test.
     let pluginDirectory: String
-    private let task: Task<Void, any Error>
+    /// The task running the server; ``stop()`` ends it gracefully, cancelling it only as a last resort.
+    let task: Task<Void, any Error>
 
     struct Reply: Sendable {
         var status: Int
