@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "PluginAPI",
                 "SwitchboardStorage",
+                "SwitchboardPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -142,17 +143,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            // The storage suite. Tests taking a `backend` argument run one body over every
+            // backend: SQLite always, PostgreSQL when SWITCHBOARD_TEST_POSTGRES_URL names a
+            // server (scripts/test starts one; under CI it must).
             name: "StorageTests",
-            dependencies: ["SwitchboardStorage"],
-            path: "Tests/StorageTests",
-            swiftSettings: swiftSettings
-        ),
-        // One test body over every storage backend (SQLite always; PostgreSQL when
-        // SWITCHBOARD_TEST_POSTGRES_URL names a server, which scripts/test starts).
-        .testTarget(
-            name: "StorageBackendTests",
             dependencies: ["SwitchboardStorage", "SwitchboardPostgres", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/StorageBackendTests",
+            path: "Tests/StorageTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

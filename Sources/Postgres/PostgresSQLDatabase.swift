@@ -91,8 +91,10 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     public let configuration: Configuration
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
-    /// Connections not in use, and how many callers wait for one.
+    /// Connections not in use (guarded with ``closed`` by the box's lock), and how many are.
     private let idle: NIOLockedValueBox<[PostgresConnection]>
+    /// Set by ``close()``; read and written only under `idle`'s lock.
+    nonisolated(unsafe) private var closed = false
     private let available: DispatchSemaphore
     /// The connection each thread's open transaction holds, and its savepoint depth.
     private let pinned = NIOLockedValueBox<[UInt: (connection: PostgresConnection, depth: Int)]>([:])
@@ -133,8 +135,19 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     }
 
     deinit {
-        for connection in idle.withLockedValue({ $0 }) { _ = try? connection.close().wait() }
+        close()
         try? group.syncShutdownGracefully()
+    }
+
+    /// Closes the pool's connections: idle ones now, busy ones when their call ends. Later calls
+    /// fail with io. Idempotent.
+    public func close() {
+        let connections = idle.withLockedValue { connections -> [PostgresConnection] in
+            closed = true
+            defer { connections.removeAll() }
+            return connections
+        }
+        for connection in connections { _ = try? connection.close().wait() }
     }
 
     // MARK: SQLDatabase
@@ -182,7 +195,7 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
                 throw error
             }
         }
-        let connection = checkout()
+        let connection = try checkout()
         defer { checkin(connection) }
         try simple(connection, "BEGIN")
         pinned.withLockedValue { $0[thread] = (connection, 0) }
@@ -216,7 +229,12 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
             do {
                 return try connection.query(query, logger: logger).wait()
             } catch {
-                throw Self.storageError(error)
+                var failure = Self.storageError(error)
+                // Bad SQL is a programming error: name the statement (never its parameters).
+                if failure.code == .invalidArgument {
+                    failure = StorageError(failure.code, failure.message + " in: " + String(translated.prefix(300)))
+                }
+                throw failure
             }
         }
     }
@@ -226,18 +244,26 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
         if let (connection, _) = pinned.withLockedValue({ $0[Self.threadID] }) {
             return try body(connection)
         }
-        let connection = checkout()
+        let connection = try checkout()
         defer { checkin(connection) }
         return try body(connection)
     }
 
-    private func checkout() -> PostgresConnection {
+    private func checkout() throws -> PostgresConnection {
         available.wait()
-        return idle.withLockedValue { $0.removeLast() }
+        guard let connection = idle.withLockedValue({ closed ? nil : $0.removeLast() }) else {
+            available.signal()
+            throw StorageError(.io, "the PostgreSQL pool is closed")
+        }
+        return connection
     }
 
     private func checkin(_ connection: PostgresConnection) {
-        idle.withLockedValue { $0.append(connection) }
+        let isClosed = idle.withLockedValue { idle in
+            if !closed { idle.append(connection) }
+            return closed
+        }
+        if isClosed { _ = try? connection.close().wait() }
         available.signal()
     }
 

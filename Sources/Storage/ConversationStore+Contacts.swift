@@ -20,21 +20,21 @@ extension ConversationStore {
             .joined(separator: ", ")
         let scope = """
             FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN contacts k ON k.id = c.contact_id
-            WHERE k.instance_id = ?1 AND k.external_id = ?2 AND (?3 IS NULL OR c.thread_key = ?3)
+            WHERE k.instance_id = ?1 AND k.external_id = ?2 AND (c.thread_key = ?3 OR ?3 IS NULL)
             """
         var anchor: Int64?
         if let cursor {
             guard
                 let rowid = try connection.query(
-                    "SELECT m.rowid \(scope) AND m.id = ?4", [.text(instanceId), .text(externalId), threadKey.map(SQLValue.text) ?? .null, .text(cursor)]
+                    "SELECT m.\(database.seqColumn) \(scope) AND m.id = ?4", [.text(instanceId), .text(externalId), threadKey.map(SQLValue.text) ?? .null, .text(cursor)]
                 ).rows.first?[0].int64Value
             else { throw StorageError(.invalidArgument, "before: unknown cursor") }
             anchor = rowid
         }
         let rows = try connection.query(
             """
-            SELECT \(columns), m.rowid AS seq \(scope) AND (?4 IS NULL OR m.rowid < ?4)
-            ORDER BY m.rowid DESC LIMIT ?5
+            SELECT \(columns), m.\(database.seqColumn) AS seq \(scope) AND (m.\(database.seqColumn) < ?4 OR ?4 IS NULL)
+            ORDER BY m.\(database.seqColumn) DESC LIMIT ?5
             """,
             [
                 .text(instanceId), .text(externalId), threadKey.map(SQLValue.text) ?? .null,

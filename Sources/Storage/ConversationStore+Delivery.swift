@@ -13,14 +13,36 @@ extension ConversationStore {
 
     /// Rows of a queue table (`reply_jobs` or `outbox`) joined with their message, conversation
     /// and contact.
+    ///
+    /// On PostgreSQL, where several hosts share the queues, reading is claiming: the due rows
+    /// are locked with `FOR UPDATE SKIP LOCKED` (rows another host is claiming are passed
+    /// over) and their `next_attempt_at` moves one lease (``claimLeaseMilliseconds``) ahead, so
+    /// no other host takes them while this one works. Finishing a row (sent, retried, failed)
+    /// rewrites or deletes it; a host that dies leaves its rows to fall due again when the
+    /// lease ends. On SQLite one process owns the queues and `excluding` is enough.
     func dueRows(queue: String, at time: Int64, limit: Int, excluding: Set<String>) throws
         -> [(MessageRecord, ConversationRecord, ContactRecord, Int)]
     {
         let excluded = "[" + excluding.map { "\"\($0)\"" }.joined(separator: ",") + "]"
-        let rows = try connection.query(
-            queue == "outbox" ? Self.dueOutboxSQL : Self.dueReplyJobsSQL,
-            [.integer(time), .text(excluded), .integer(Int64(limit))]
-        ).rows
+        let rows: [[SQLValue]]
+        if connection.backend == .postgres {
+            rows = try connection.transaction {
+                let claimed = try connection.query(
+                    Self.claimSQL(queue: queue),
+                    [.integer(time), .text(excluded), .integer(Int64(limit)), .integer(time + claimLeaseMilliseconds)]
+                ).rows.compactMap { $0.first?.stringValue }
+                guard !claimed.isEmpty else { return [] }
+                let list = "[" + claimed.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+                return try connection.query(
+                    queue == "outbox" ? Self.claimedOutboxSQL : Self.claimedReplyJobsSQL, [.text(list)]
+                ).rows
+            }
+        } else {
+            rows = try connection.query(
+                queue == "outbox" ? Self.dueOutboxSQL : Self.dueReplyJobsSQL,
+                [.integer(time), .text(excluded), .integer(Int64(limit))]
+            ).rows
+        }
         return try rows.map { row in
             (
                 try Self.message(from: Array(row[0..<15])), try Self.conversation(from: Array(row[15..<25])),
@@ -29,11 +51,32 @@ extension ConversationStore {
         }
     }
 
-    static let dueReplyJobsSQL = dueRowsSQL(queue: "reply_jobs")
-    static let dueOutboxSQL = dueRowsSQL(queue: "outbox")
+    static let dueReplyJobsSQL = queueRowsSQL(
+        queue: "reply_jobs", where: "q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))",
+        seq: "rowid", limit: "?3")
+    static let dueOutboxSQL = queueRowsSQL(
+        queue: "outbox", where: "q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))",
+        seq: "rowid", limit: "?3")
+    static let claimedReplyJobsSQL = queueRowsSQL(
+        queue: "reply_jobs", where: "q.message_id IN (SELECT json_array_elements_text(CAST(?1 AS json)))", seq: "seq", limit: nil)
+    static let claimedOutboxSQL = queueRowsSQL(
+        queue: "outbox", where: "q.message_id IN (SELECT json_array_elements_text(CAST(?1 AS json)))", seq: "seq", limit: nil)
 
-    /// The query of ``dueRows(queue:at:limit:excluding:)``, built once per queue.
-    private static func dueRowsSQL(queue: String) -> String {
+    /// PostgreSQL: lock up to ?3 due rows not in ?2 that no other transaction holds, move them
+    /// a lease (?4) ahead and return their ids.
+    static func claimSQL(queue: String) -> String {
+        """
+        UPDATE \(queue) SET next_attempt_at = ?4 WHERE message_id IN (
+            SELECT message_id FROM \(queue)
+            WHERE next_attempt_at <= ?1 AND message_id NOT IN (SELECT json_array_elements_text(CAST(?2 AS json)))
+            ORDER BY next_attempt_at, seq LIMIT ?3 FOR UPDATE SKIP LOCKED
+        ) RETURNING message_id
+        """
+    }
+
+    /// A queue's rows matching `condition`, joined with message, conversation and contact, due
+    /// order first, the queue's insertion order (`seq`: `rowid` or `seq`) breaking ties.
+    private static func queueRowsSQL(queue: String, where condition: String, seq: String, limit: String?) -> String {
         func prefixed(_ columns: String, _ alias: String) -> String {
             columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespaces))" }
                 .joined(separator: ", ")
@@ -45,8 +88,8 @@ extension ConversationStore {
             JOIN messages m ON m.id = q.message_id
             JOIN conversations v ON v.id = m.conversation_id
             JOIN contacts c ON c.id = v.contact_id
-            WHERE q.next_attempt_at <= ?1 AND q.message_id NOT IN (SELECT value FROM json_each(?2))
-            ORDER BY q.next_attempt_at, q.rowid LIMIT ?3
+            WHERE \(condition)
+            ORDER BY q.next_attempt_at, q.\(seq)\(limit.map { " LIMIT \($0)" } ?? "")
             """
     }
 
@@ -233,7 +276,7 @@ extension ConversationStore {
     /// When the next reply job or outbox entry falls due (nil when both are empty).
     public func nextDue() throws -> Int64? {
         try connection.query(
-            "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM reply_jobs UNION ALL SELECT min(next_attempt_at) FROM outbox)", []
+            "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM reply_jobs UNION ALL SELECT min(next_attempt_at) FROM outbox) AS due", []
         ).rows.first?[0].int64Value
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Contacts, conversations, messages, the assistant's reply jobs and the outbox, in the host's
@@ -12,11 +13,16 @@ import Logging
 ///   for, so nothing accepted is lost in a crash.
 public final class ConversationStore: Sendable {
     let database: HostDatabase
+    /// How long a host holds the queue rows it claimed on PostgreSQL before another host may
+    /// take them (see ``dueReplyJobs(at:limit:excluding:)``): longer than an agent call and a
+    /// send take, short enough that a dead host's work moves on soon.
+    public let claimLeaseMilliseconds: Int64
     var connection: any SQLDatabase { database.connection }
     var now: @Sendable () -> Int64 { database.now }
 
-    public init(database: HostDatabase) {
+    public init(database: HostDatabase, claimLeaseMilliseconds: Int64 = 60_000) {
         self.database = database
+        self.claimLeaseMilliseconds = claimLeaseMilliseconds
     }
 
     static let schema = """
@@ -83,7 +89,10 @@ public final class ConversationStore: Sendable {
             created_at INTEGER NOT NULL
         );
         CREATE INDEX outbox_due ON outbox(next_attempt_at);
+        """
 
+    /// The rest of migration 005 on SQLite: messages received before conversations existed move over.
+    static let moveInboundMessages = """
         -- Messages received before conversations existed move over: one contact per sender, one
         -- conversation per thread, the messages as received.
         INSERT INTO contacts(id, tenant_id, instance_id, external_id, name, created_at, updated_at)
@@ -104,6 +113,28 @@ public final class ConversationStore: Sendable {
               ON v.instance_id = m.instance_id AND v.thread_key = coalesce(m.thread_key, m.sender);
         DROP TABLE inbound_messages;
         """
+
+    /// Migration 005 on PostgreSQL: the same tables with PostgreSQL's JSON checks and an
+    /// insertion-order `seq` column (SQLite's `rowid`) where the stores order or page by it. A
+    /// PostgreSQL database starts empty, so no received messages move over.
+    static let postgresSchema: String = {
+        var sql = schema
+        for (from, to) in [
+            ("CHECK(attachments IS NULL OR json_valid(attachments))", "CHECK(attachments IS NULL OR CAST(attachments AS jsonb) IS NOT NULL)"),
+            ("CHECK(metadata IS NULL OR json_valid(metadata))", "CHECK(metadata IS NULL OR CAST(metadata AS jsonb) IS NOT NULL)"),
+        ] {
+            precondition(sql.contains(from), "005_conversations: \(from) is not in its SQL")
+            sql = sql.replacingOccurrences(of: from, with: to)
+        }
+        return sql + """
+            ALTER TABLE messages ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+            CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);
+            CREATE INDEX messages_instance_seq ON messages(instance_id, seq);
+            ALTER TABLE reply_jobs ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+            ALTER TABLE outbox ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+            DROP TABLE inbound_messages;
+            """
+    }()
 
     static let messageColumns = """
         id, tenant_id, instance_id, conversation_id, direction, author, text, attachments, status, external_id, \
@@ -212,7 +243,7 @@ public final class ConversationStore: Sendable {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
             ON CONFLICT(instance_id, external_id) DO UPDATE SET
                 name = coalesce(excluded.name, contacts.name),
-                updated_at = CASE WHEN excluded.name IS NOT NULL AND excluded.name IS NOT contacts.name
+                updated_at = CASE WHEN excluded.name IS NOT NULL AND excluded.name IS DISTINCT FROM contacts.name
                              THEN excluded.updated_at ELSE contacts.updated_at END
             RETURNING \(Self.contactColumns)
             """,
@@ -232,7 +263,7 @@ public final class ConversationStore: Sendable {
     ) throws -> ConversationRecord {
         if let row = try connection.query(
             """
-            UPDATE conversations SET last_message_at = max(last_message_at, ?3), updated_at = ?4
+            UPDATE conversations SET last_message_at = CASE WHEN last_message_at > ?3 THEN last_message_at ELSE ?3 END, updated_at = ?4
             WHERE instance_id = ?1 AND thread_key = ?2 AND status = 'open'
             RETURNING \(Self.conversationColumns)
             """,
@@ -307,8 +338,8 @@ public final class ConversationStore: Sendable {
         return try connection.query(
             """
             SELECT \(Self.conversationColumns) FROM conversations
-            WHERE tenant_id = ?1 AND (?2 IS NULL OR instance_id = ?2)
-              AND (?3 IS NULL OR last_message_at < ?3 OR (last_message_at = ?3 AND id < ?4))
+            WHERE tenant_id = ?1 AND (instance_id = ?2 OR ?2 IS NULL)
+              AND (last_message_at < ?3 OR (last_message_at = ?3 AND id < ?4) OR ?3 IS NULL)
             ORDER BY last_message_at DESC, id DESC LIMIT ?5
             """,
             [
@@ -323,15 +354,17 @@ public final class ConversationStore: Sendable {
         var anchor: Int64?
         if let cursor {
             let row = try connection.query(
-                "SELECT rowid FROM messages WHERE id = ?1 AND conversation_id = ?2", [.text(cursor), .text(conversationId)]
+                "SELECT \(database.seqColumn) FROM messages WHERE id = ?1 AND conversation_id = ?2",
+                [.text(cursor), .text(conversationId)]
             ).rows.first
             guard let rowid = row?[0].int64Value else { throw StorageError(.invalidArgument, "unknown cursor") }
             anchor = rowid
         }
         return try connection.query(
             """
-            SELECT \(Self.messageColumns) FROM messages WHERE conversation_id = ?1 AND (?2 IS NULL OR rowid > ?2)
-            ORDER BY rowid LIMIT ?3
+            SELECT \(Self.messageColumns) FROM messages
+            WHERE conversation_id = ?1 AND (\(database.seqColumn) > ?2 OR ?2 IS NULL)
+            ORDER BY \(database.seqColumn) LIMIT ?3
             """,
             [.text(conversationId), anchor.map(SQLValue.integer) ?? .null, .integer(Int64(limit))]
         ).rows.map(Self.message(from:))
@@ -341,8 +374,9 @@ public final class ConversationStore: Sendable {
     public func recentMessages(instanceId: String, limit: Int) throws -> [MessageRecord] {
         try connection.query(
             """
-            SELECT * FROM (SELECT \(Self.messageColumns), rowid AS seq FROM messages WHERE instance_id = ?1
-                           ORDER BY rowid DESC LIMIT ?2) ORDER BY seq
+            SELECT * FROM (SELECT \(Self.messageColumns), \(database.seqColumn) AS seq FROM messages
+                           WHERE instance_id = ?1 ORDER BY \(database.seqColumn) DESC LIMIT ?2) AS recent
+            ORDER BY seq
             """,
             [.text(instanceId), .integer(Int64(limit))]
         ).rows.map(Self.message(from:))
@@ -355,11 +389,11 @@ public final class ConversationStore: Sendable {
         return try connection.query(
             """
             SELECT * FROM (
-                SELECT \(Self.messageColumns), rowid AS seq FROM messages
+                SELECT \(Self.messageColumns), \(database.seqColumn) AS seq FROM messages
                 WHERE conversation_id = ?1 AND status != 'failed'
-                  AND rowid < (SELECT rowid FROM messages WHERE id = ?2)
-                ORDER BY rowid DESC LIMIT ?3
-            ) ORDER BY seq
+                  AND \(database.seqColumn) < (SELECT \(database.seqColumn) FROM messages WHERE id = ?2)
+                ORDER BY \(database.seqColumn) DESC LIMIT ?3
+            ) AS recent ORDER BY seq
             """,
             [.text(conversationId), .text(messageId), .integer(Int64(limit))]
         ).rows.map(Self.message(from:))

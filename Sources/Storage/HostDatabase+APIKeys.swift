@@ -61,7 +61,7 @@ extension HostDatabase {
     /// A tenant's keys (revoked ones included), oldest first.
     public func listAPIKeys(tenantId: String) throws -> [APIKeyRecord] {
         try connection.query(
-            "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at, rowid",
+            "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE tenant_id = ?1 ORDER BY created_at, \(seqColumn)",
             [.text(tenantId)]
         ).rows.map(Self.apiKey(from:))
     }
@@ -95,7 +95,10 @@ extension HostDatabase {
         try connection.transaction {
             for (id, time) in uses {
                 try connection.run(
-                    "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?2) WHERE id = ?1",
+                    """
+                    UPDATE api_keys SET last_used_at = ?2
+                    WHERE id = ?1 AND (last_used_at < ?2 OR last_used_at IS NULL)
+                    """,
                     [.text(id), .integer(time)])
             }
         }

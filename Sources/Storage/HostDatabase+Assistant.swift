@@ -128,7 +128,7 @@ extension HostDatabase {
 
     public func knowledgeItems(tenantId: String) throws -> [KnowledgeRecord] {
         try connection.query(
-            "SELECT \(Self.knowledgeColumns) FROM knowledge_items WHERE tenant_id = ?1 ORDER BY created_at, rowid",
+            "SELECT \(Self.knowledgeColumns) FROM knowledge_items WHERE tenant_id = ?1 ORDER BY created_at, \(seqColumn)",
             [.text(tenantId)]
         ).rows.map(Self.knowledge(from:))
     }

@@ -15,15 +15,28 @@ public struct RegistryChange: Sendable, Hashable {
     /// The id of the changed tenant, instance or key.
     public var subject: String
     public var at: Int64
+    /// The ``HostDatabase/origin`` of the handle that wrote it (nil for rows written before
+    /// origins were recorded).
+    public var origin: String?
 }
 
 extension HostDatabase {
     /// Append a change row; call inside the write's transaction.
+    ///
+    /// On PostgreSQL the writers take one advisory lock, held to their commit, so change rows
+    /// commit in `seq` order: a reader that saw `seq` N never misses a row below N that commits
+    /// later. (Registry writes are rare; serializing them costs nothing that shows.)
     func recordChange(_ kind: RegistryChange.Kind, _ subject: String) throws {
+        if connection.backend == .postgres {
+            _ = try connection.query("SELECT pg_advisory_xact_lock(?1)", [.integer(Self.changeLogLock)])
+        }
         try connection.run(
-            "INSERT INTO registry_changes(kind, subject, at) VALUES (?1, ?2, ?3)",
-            [.text(kind.rawValue), .text(subject), .integer(now())])
+            "INSERT INTO registry_changes(kind, subject, at, origin) VALUES (?1, ?2, ?3, ?4)",
+            [.text(kind.rawValue), .text(subject), .integer(now()), .text(origin)])
     }
+
+    /// The advisory lock key of the change log on PostgreSQL.
+    static let changeLogLock: Int64 = 0x5357_4243_4847  // "SWBCHG"
 
     /// The newest change's sequence number (0 when there is none).
     public func latestChangeSeq() throws -> Int64 {
@@ -33,12 +46,13 @@ extension HostDatabase {
     /// Changes after `seq`, oldest first.
     public func changes(after seq: Int64, limit: Int = 10_000) throws -> [RegistryChange] {
         try connection.query(
-            "SELECT seq, kind, subject, at FROM registry_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, kind, subject, at, origin FROM registry_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             [.integer(seq), .integer(Int64(limit))]
         ).rows.compactMap { row in
             guard let kind = RegistryChange.Kind(rawValue: try Self.text(row, 1)) else { return nil }
             return RegistryChange(
-                seq: try Self.integer(row, 0), kind: kind, subject: try Self.text(row, 2), at: try Self.integer(row, 3))
+                seq: try Self.integer(row, 0), kind: kind, subject: try Self.text(row, 2), at: try Self.integer(row, 3),
+                origin: try Self.optionalText(row, 4))
         }
     }
 
@@ -48,9 +62,11 @@ extension HostDatabase {
         Int(try connection.run("DELETE FROM registry_changes WHERE at < ?1", [.integer(before)]))
     }
 
-    /// SQLite's `data_version` for this connection: it moves when another connection (another
-    /// process) commits to the file, and costs no I/O to read.
+    /// A number that moves when another process may have written the registry: SQLite's
+    /// `data_version` (moves when another connection commits to the file, no I/O to read); on
+    /// PostgreSQL the change log's newest `seq` (one index probe).
     public func dataVersion() throws -> Int64 {
-        try connection.query("PRAGMA data_version", []).rows.first?[0].int64Value ?? 0
+        if connection.backend == .postgres { return try latestChangeSeq() }
+        return try connection.query("PRAGMA data_version", []).rows.first?[0].int64Value ?? 0
     }
 }

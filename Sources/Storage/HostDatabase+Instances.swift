@@ -135,7 +135,7 @@ extension HostDatabase {
         try connection.query(
             """
             SELECT \(Self.instanceColumns) FROM channel_instances
-            WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR plugin = ?2)
+            WHERE (tenant_id = ?1 OR ?1 IS NULL) AND (plugin = ?2 OR ?2 IS NULL)
             ORDER BY plugin, name
             """,
             [tenantId.map(SQLValue.text) ?? .null, plugin.map(SQLValue.text) ?? .null]

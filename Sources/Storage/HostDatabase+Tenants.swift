@@ -40,7 +40,7 @@ extension HostDatabase {
 
     /// Every tenant, oldest first.
     public func listTenants() throws -> [TenantRecord] {
-        try connection.query("SELECT \(Self.tenantColumns) FROM tenants ORDER BY created_at, rowid", [])
+        try connection.query("SELECT \(Self.tenantColumns) FROM tenants ORDER BY created_at, \(seqColumn)", [])
             .rows.map(Self.tenant(from:))
     }
 

@@ -1,15 +1,24 @@
+import Foundation
 import Logging
 
-/// The host's own registry — tenants, channel instances and received
-/// messages — in `<data>/host.sqlite`, migrated with ``Migrator`` on open.
+/// The host's own registry — tenants, channel instances, assistants, conversations and the
+/// queues — in `<data>/host.sqlite` by default or on a PostgreSQL server
+/// (``init(database:description:logger:now:)``), migrated with ``Migrator`` on open.
 ///
 /// Every call is thread-safe; the calls that check before they write do so
-/// in one `BEGIN IMMEDIATE` transaction. Constraint violations surface as
+/// in one transaction. Constraint violations surface as
 /// ``StorageError/Code/conflict``, missing rows on update or delete as
 /// ``StorageError/Code/notFound``, malformed input as ``StorageError/Code/invalidArgument``.
 public final class HostDatabase: Sendable {
-    /// The database file.
+    /// The database file, or the PostgreSQL server (`postgres://host:port/database`, no
+    /// credentials), for messages and logs.
     public let path: String
+    /// Identifies this handle in the change log, so a process can skip the changes it made
+    /// itself (it applied them when it made them).
+    public let origin: String
+    /// The column that orders rows in insertion order: SQLite's `rowid`, PostgreSQL's `seq`
+    /// identity column (added to the same tables by the PostgreSQL migrations).
+    let seqColumn: String
     /// The database, for host code that adds tables of its own (append
     /// migrations to ``migrations``; never edit applied ones).
     public let connection: any SQLDatabase
@@ -59,7 +68,12 @@ public final class HostDatabase: Sendable {
                     UNIQUE(instance_id, external_id)
                 );
                 CREATE INDEX inbound_messages_instance_time ON inbound_messages(instance_id, received_at);
-                """),
+                """,
+            postgres: [
+                "CHECK(json_valid(settings))": "CHECK(CAST(settings AS jsonb) IS NOT NULL)",
+                "CHECK(metadata IS NULL OR json_valid(metadata))": "CHECK(metadata IS NULL OR CAST(metadata AS jsonb) IS NOT NULL)",
+            ],
+            appending: "ALTER TABLE tenants ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;"),
         Migration(
             name: "002_api_keys",
             sql: """
@@ -75,7 +89,8 @@ public final class HostDatabase: Sendable {
                     revoked_at INTEGER
                 );
                 CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
-                """),
+                """,
+            postgres: [:], appending: "ALTER TABLE api_keys ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;"),
         Migration(
             name: "003_registry_changes",
             sql: """
@@ -85,7 +100,8 @@ public final class HostDatabase: Sendable {
                     subject TEXT NOT NULL,
                     at INTEGER NOT NULL
                 );
-                """),
+                """,
+            postgres: ["seq INTEGER PRIMARY KEY AUTOINCREMENT": "seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"]),
         Migration(
             name: "004_assistant_configs",
             sql: """
@@ -94,8 +110,14 @@ public final class HostDatabase: Sendable {
                     config TEXT NOT NULL DEFAULT '{}' CHECK(json_valid(config) AND json_type(config) = 'object'),
                     updated_at INTEGER NOT NULL
                 );
-                """),
-        Migration(name: "005_conversations", sql: ConversationStore.schema),
+                """,
+            postgres: [
+                "CHECK(json_valid(config) AND json_type(config) = 'object')":
+                    "CHECK(jsonb_typeof(CAST(config AS jsonb)) = 'object')"
+            ]),
+        Migration(
+            name: "005_conversations", sql: ConversationStore.schema + ConversationStore.moveInboundMessages,
+            postgresSQL: ConversationStore.postgresSchema),
         Migration(
             name: "006_assistants",
             sql: """
@@ -121,7 +143,9 @@ public final class HostDatabase: Sendable {
                     updated_at INTEGER NOT NULL
                 );
                 CREATE INDEX knowledge_items_tenant ON knowledge_items(tenant_id, created_at);
-                """),
+                """,
+            postgres: [:],
+            appending: "ALTER TABLE knowledge_items ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;"),
         Migration(
             name: "007_instance_status",
             sql: """
@@ -141,6 +165,7 @@ public final class HostDatabase: Sendable {
                 );
                 CREATE INDEX instance_hostnames_instance ON instance_hostnames(instance_id);
                 """),
+        Migration(name: "009_change_origin", sql: "ALTER TABLE registry_changes ADD COLUMN origin TEXT;"),
     ]
 
     /// Opens (creating) `<dataDirectory>/host.sqlite` and applies pending migrations.
@@ -148,14 +173,29 @@ public final class HostDatabase: Sendable {
     /// - Parameter now: milliseconds since the epoch (tests pass a fake clock).
     /// - Throws: io when the file cannot be opened; conflict when its
     ///   migration history is not a prefix of ``migrations`` (a newer host wrote it).
-    public init(
+    public convenience init(
         dataDirectory: String, logger: Logger, now: @escaping @Sendable () -> Int64 = StorageClock.milliseconds
     ) throws {
-        path = (dataDirectory.isEmpty ? "." : dataDirectory) + "/host.sqlite"
+        let path = (dataDirectory.isEmpty ? "." : dataDirectory) + "/host.sqlite"
+        try self.init(database: try SQLiteConnection(path: path), description: path, logger: logger, now: now)
+    }
+
+    /// Uses `database` (SQLite or PostgreSQL) and applies pending migrations.
+    ///
+    /// - Parameter description: where it is, for messages (never with credentials).
+    /// - Throws: conflict when its migration history is not a prefix of ``migrations``; a
+    ///   failing migration's error.
+    public init(
+        database: any SQLDatabase, description: String, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = StorageClock.milliseconds
+    ) throws {
+        path = description
         self.now = now
-        connection = try SQLiteConnection(path: path)
-        let applied = try Migrator.apply(Self.migrations, to: connection, table: Migrator.defaultTable, now: now) {
-            [connection] sql in try connection.execute(sql)
+        connection = database
+        origin = RecordID.make(prefix: "host")
+        seqColumn = database.backend == .sqlite ? "rowid" : "seq"
+        let applied = try Migrator.apply(Self.migrations, to: database, table: Migrator.defaultTable, now: now) {
+            sql in try database.execute(sql)
         }
         if !applied.isEmpty {
             logger.info("host database migrated", metadata: ["path": "\(path)", "applied": "\(applied)"])
@@ -164,14 +204,14 @@ public final class HostDatabase: Sendable {
 
     // MARK: Shared helpers
 
-    /// Throws invalidArgument unless `text` is valid JSON (an object when `objectOnly`).
+    /// Throws invalidArgument unless `text` is valid JSON (an object when `objectOnly`). Checked
+    /// here rather than by the database, so both backends refuse the same texts the same way.
     func requireJSON(_ text: String, field: String, objectOnly: Bool) throws {
-        let check = try connection.query(
-            "SELECT json_valid(?1), CASE WHEN json_valid(?1) THEN json_type(?1) END", [.text(text)])
-        guard check.rows.first?[0].int64Value == 1 else {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        else {
             throw StorageError(.invalidArgument, "\(field) is not valid JSON")
         }
-        if objectOnly, check.rows.first?[1].stringValue != "object" {
+        if objectOnly, !(value is [String: Any]) {
             throw StorageError(.invalidArgument, "\(field) must be a JSON object")
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One named, forward-only schema migration.
 public struct Migration: Sendable, Hashable {
     /// The name recorded once the migration is applied; unique within a list.
@@ -13,6 +15,19 @@ public struct Migration: Sendable, Hashable {
         self.name = name
         self.sql = sql
         self.postgresSQL = postgresSQL
+    }
+
+    /// A migration whose PostgreSQL statements are `sql` with each key of `postgres` replaced by
+    /// its value, then `appending` added: for schemas that differ in a few clauses (a JSON
+    /// check, an identity column). Every key must occur in `sql`; one that does not is a
+    /// programming error and stops the process, so a test that opens the database finds it.
+    public init(name: String, sql: String, postgres edits: KeyValuePairs<String, String>, appending: String = "") {
+        var postgresSQL = sql
+        for (from, to) in edits {
+            precondition(postgresSQL.contains(from), "migration \(name): \(from) is not in its SQL")
+            postgresSQL = postgresSQL.replacingOccurrences(of: from, with: to)
+        }
+        self.init(name: name, sql: sql, postgresSQL: postgresSQL + (appending.isEmpty ? "" : "\n" + appending))
     }
 
     /// The statements for `backend`.

@@ -17,7 +17,7 @@ struct RegistryOptions: ParsableArguments {
         let configuration = try host.configuration()
         let logger = makeLogger(level: .warning, redact: true)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
+        let database = try configuration.openDatabase(logger: logger)
         let catalog = FilePluginCatalog(
             directories: configuration.resolvedPluginDirectories(executableDirectory: executableDirectory()),
             enabled: configuration.enabledPlugins, sqlDialect: configuration.sqlDialect, logger: logger)
@@ -384,11 +384,9 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try host.configuration()
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let logger = makeLogger(level: .warning, redact: true)
-        let path = configuration.dataDirectory + "/host.sqlite"
-        let before =
-            FileManager.default.fileExists(atPath: path)
-            ? ((try? Migrator.appliedMigrations(in: try SQLiteConnection(path: path))) ?? []) : []
-        let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
+        let (connection, description) = try configuration.openSQLDatabase(logger: logger)
+        let before = try Migrator.appliedMigrations(in: connection)
+        let database = try HostDatabase(database: connection, description: description, logger: logger)
         let after = try Migrator.appliedMigrations(in: database.connection)
         let applied = after.filter { !before.contains($0) }
         print(

@@ -63,6 +63,9 @@ struct ConfigurationTests {
         pending_response_timeout_seconds = 7
         [storage]
         data_dir = "/srv/switchboard"
+        [database]
+        url = "postgres://sb:pw@db.internal:5433/switchboard?pool=4"
+        claim_lease_seconds = 90
         [plugins]
         directories = ["/opt/a", "/opt/b"]
         enabled = ["sms", "webchat"]
@@ -92,6 +95,8 @@ struct ConfigurationTests {
         "SWITCHBOARD_SERVER_MAX_BODY_BYTES": "2048",
         "SWITCHBOARD_SERVER_PENDING_RESPONSE_TIMEOUT_SECONDS": "7",
         "SWITCHBOARD_STORAGE_DATA_DIR": "/srv/switchboard",
+        "SWITCHBOARD_DATABASE_URL": "postgres://sb:pw@db.internal:5433/switchboard?pool=4",
+        "SWITCHBOARD_DATABASE_CLAIM_LEASE_SECONDS": "90",
         "SWITCHBOARD_PLUGINS_DIRECTORIES": "/opt/a:/opt/b",
         "SWITCHBOARD_PLUGINS_ENABLED": "sms, webchat",
         "SWITCHBOARD_PLUGINS_THREADS_PER_PLUGIN": "3",
@@ -116,6 +121,9 @@ struct ConfigurationTests {
         #expect(configuration.limits.maxRequestBody == 2048)
         #expect(configuration.limits.pendingResponseTimeout == .seconds(7))
         #expect(configuration.dataDirectory == "/srv/switchboard")
+        #expect(configuration.database == .postgres(url: "postgres://sb:pw@db.internal:5433/switchboard?pool=4"))
+        #expect(configuration.database.redacted == "postgres://db.internal:5433/switchboard")
+        #expect(configuration.conversations.claimLeaseMilliseconds == 90_000)
         #expect(configuration.pluginDirectories == ["/opt/a", "/opt/b"])
         #expect(configuration.enabledPlugins == ["sms", "webchat"])
         #expect(configuration.limits.threadsPerPlugin == 3)
@@ -138,6 +146,7 @@ struct ConfigurationTests {
         let configuration = HostConfiguration()
         #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
         #expect(configuration.dataDirectory == "./data")
+        #expect(configuration.database == .embedded)
         #expect(configuration.enabledPlugins == nil && configuration.pluginDirectories.isEmpty)
         #expect(configuration.instanceStart == .eager)
         #expect(configuration.sqlDialect == .portable)
@@ -259,6 +268,7 @@ struct ConfigurationTests {
             #expect(!text.contains("\"\(secret)\""), "\(secret) shown in:\n\(text)")
         }
         #expect(text.contains("token = \"********\""))
+        #expect(text.contains(#"url = "postgres://sb:********@db.internal:5433/switchboard?pool=4""#), "\(text)")
         #expect(text.contains("evolution_url = \"http://e\"") && text.contains("n = 2") && text.contains("on = true"))
         var again = HostConfiguration()
         try again.apply(toml: text)

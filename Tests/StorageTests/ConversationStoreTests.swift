@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SwitchboardStorage
@@ -27,22 +28,20 @@ struct ConversationStoreTests {
         }
     }
 
-    private func withWorld(_ body: (World) throws -> Void) throws {
-        try withTemporaryDirectory { dir in
-            let clock = ManualClock()
-            let database = try HostDatabase(dataDirectory: dir, logger: quietLogger, now: clock.now)
-            let tenant = try database.createTenant(slug: "acme", name: "Acme")
-            try body(
-                World(
-                    database: database, store: ConversationStore(database: database), clock: clock, tenant: tenant,
-                    sms: try database.createInstance(tenantId: tenant.id, plugin: "sms", name: "main"),
-                    chat: try database.createInstance(tenantId: tenant.id, plugin: "webchat", name: "main")))
-        }
+    private func withWorld(_ backend: SQLBackend, _ body: (World) throws -> Void) throws {
+        let clock = ManualClock()
+        let database = try Backends.hostDatabase(backend, now: clock.now)
+        let tenant = try database.createTenant(slug: "acme", name: "Acme")
+        try body(
+            World(
+                database: database, store: ConversationStore(database: database), clock: clock, tenant: tenant,
+                sms: try database.createInstance(tenantId: tenant.id, plugin: "sms", name: "main"),
+                chat: try database.createInstance(tenantId: tenant.id, plugin: "webchat", name: "main")))
     }
 
-    @Test("a redelivered external id is the same message; one bad message fails alone")
-    func dedupe() throws {
-        try withWorld { world in
+    @Test("a redelivered external id is the same message; one bad message fails alone", arguments: Backends.all)
+    func dedupe(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
             let outcomes = try world.store.ingest(
                 [world.input("e1"), world.input("e1", text: "again"), world.input("", text: "no id"), world.input("e2")],
                 handoffPause: 0)
@@ -59,9 +58,9 @@ struct ConversationStoreTests {
         }
     }
 
-    @Test("one open conversation per contact, or per the plugin's thread key")
-    func threads() throws {
-        try withWorld { world in
+    @Test("one open conversation per contact, or per the plugin's thread key", arguments: Backends.all)
+    func threads(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
             let a = try world.ingest(world.input("1"), world.input("2"), world.input("3", from: "+15550002"))
             #expect(a[0].conversationId == a[1].conversationId)
             #expect(a[2].conversationId != a[0].conversationId)
@@ -73,9 +72,9 @@ struct ConversationStoreTests {
         }
     }
 
-    @Test("an inbound message gets one reply, queued for sending with it; the outbox delivers and statuses move forward")
-    func replyAndOutbox() throws {
-        try withWorld { world in
+    @Test("an inbound message gets one reply, queued for sending with it; the outbox delivers and statuses move forward", arguments: Backends.all)
+    func replyAndOutbox(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
             let inbound = try world.ingest(world.input("m1"))[0].message
             let jobs = try world.store.dueReplyJobs(at: world.clock.now(), limit: 10)
             #expect(jobs.map(\.message.id) == [inbound.id])
@@ -104,9 +103,9 @@ struct ConversationStoreTests {
         }
     }
 
-    @Test("a reply known before the message is stored is queued with it: no reply job, one outbox entry")
-    func immediateReply() throws {
-        try withWorld { world in
+    @Test("a reply known before the message is stored is queued with it: no reply job, one outbox entry", arguments: Backends.all)
+    func immediateReply(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
             var input = world.input("i1", text: "hello")
             input.immediateReply = "Hi, this is Alice."
             let outcome = try world.ingest(input)[0]
@@ -120,7 +119,8 @@ struct ConversationStoreTests {
             again.immediateReply = "Hi again."
             let duplicate = try world.ingest(again)[0]
             #expect(duplicate.duplicate && duplicate.reply == nil, "a redelivery stores no second reply")
-            #expect(try world.store.dueOutbox(at: world.clock.now(), limit: 10).count == 1)
+            let queued = try world.database.connection.query("SELECT count(*) FROM outbox", []).rows.first?.first
+            #expect(queued == .integer(1))
             var human = world.input("h1", human: true)
             human.immediateReply = "never stored"
             #expect(try world.ingest(human)[0].reply == nil)
@@ -130,9 +130,9 @@ struct ConversationStoreTests {
         }
     }
 
-    @Test("a person's message pauses the assistant in that conversation until the pause ends")
-    func handoff() throws {
-        try withWorld { world in
+    @Test("a person's message pauses the assistant in that conversation until the pause ends", arguments: Backends.all)
+    func handoff(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
             let start = try world.ingest(world.input("h1"))[0]
             let human = try world.ingest(world.input("h2", text: "I'm on it", human: true))[0]
             #expect(human.message.author == .human && human.message.direction == .outbound && !human.replyQueued)
@@ -145,6 +145,46 @@ struct ConversationStoreTests {
             #expect(try world.ingest(world.input("h5"))[0].replyQueued == false)
             try world.store.setPaused(conversationId: start.conversationId, until: nil)
             #expect(try world.ingest(world.input("h6"))[0].replyQueued == true)
+        }
+    }
+
+    @Test(
+        "on PostgreSQL reading due rows claims them: each goes to one host until its lease ends",
+        arguments: Backends.all.filter { $0 == .postgres })
+    func claims(backend: SQLBackend) throws {
+        try withWorld(backend) { world in
+            for index in 0..<20 { _ = try world.ingest(world.input("c\(index)", from: "+1555\(index)")) }
+            // A second host: its own handle on the same database, the same lease.
+            let other = ConversationStore(
+                database: try HostDatabase(
+                    database: world.database.connection, description: "other", logger: quietLogger,
+                    now: world.clock.now),
+                claimLeaseMilliseconds: 60_000)
+            let now = world.clock.now()
+            let mine = try world.store.dueReplyJobs(at: now, limit: 12).map(\.message.id)
+            let theirs = try other.dueReplyJobs(at: now, limit: 12).map(\.message.id)
+            #expect(mine.count == 12 && theirs.count == 8)
+            #expect(Set(mine).isDisjoint(with: theirs) && Set(mine + theirs).count == 20)
+            #expect(try world.store.dueReplyJobs(at: now + 59_999, limit: 50).isEmpty, "all held")
+            // A retried job falls due when its retry says, not when the lease ends.
+            try world.store.retryReplyJob(mine[0], error: "agent 500", at: now + 1_000)
+            #expect(try other.dueReplyJobs(at: now + 1_000, limit: 50).map(\.message.id) == [mine[0]])
+            // A host that died: its jobs come back when the lease ends, to whoever asks first.
+            let expired = try other.dueReplyJobs(at: now + 60_000, limit: 50).map(\.message.id)
+            #expect(Set(expired) == Set(mine.dropFirst() + theirs))
+            // Concurrent claimants never share a row.
+            for index in 20..<220 { _ = try world.ingest(world.input("d\(index)", from: "+1666\(index)")) }
+            let later = now + 200_000
+            let stores = [world.store, other]
+            let claimed = Claimed()
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                while true {
+                    guard let batch = try? stores[worker % 2].dueReplyJobs(at: later, limit: 7), !batch.isEmpty
+                    else { return }
+                    claimed.add(batch.map(\.message.id))
+                }
+            }
+            #expect(claimed.ids.count == 220 && Set(claimed.ids).count == 220)
         }
     }
 
@@ -174,4 +214,12 @@ struct ConversationStoreTests {
             #expect(try store.message(instanceId: "ins_1", externalId: "x2")?.id == "msg_b", "dedupe keeps working")
         }
     }
+}
+
+/// Ids claimed by several threads.
+final class Claimed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    var ids: [String] { lock.withLock { items } }
+    func add(_ batch: [String]) { lock.withLock { items += batch } }
 }

@@ -4,17 +4,27 @@ import Testing
 
 @Suite("HostDatabase")
 struct HostDatabaseTests {
-    private func withHost(_ body: (HostDatabase, ManualClock, String) throws -> Void) throws {
-        try withTemporaryDirectory { dir in
-            let clock = ManualClock()
-            let host = try HostDatabase(dataDirectory: dir, logger: quietLogger, now: clock.now)
-            try body(host, clock, dir)
+    /// A new, migrated host database on `backend` with a hand-moved clock.
+    private func withHost(_ backend: SQLBackend, _ body: (HostDatabase, ManualClock) throws -> Void) throws {
+        let clock = ManualClock()
+        try body(try Backends.hostDatabase(backend, now: clock.now), clock)
+    }
+
+    @Test("the registry migrations apply once; opening again applies nothing", arguments: Backends.all)
+    func reopen(backend: SQLBackend) throws {
+        try withHost(backend) { host, _ in
+            #expect(try Migrator.appliedMigrations(in: host.connection) == HostDatabase.migrations.map(\.name))
+            let tenant = try host.createTenant(slug: "acme", name: "Acme")
+            let reopened = try HostDatabase(database: host.connection, description: "again", logger: quietLogger)
+            #expect(try reopened.tenant(id: tenant.id) == tenant)
+            #expect(try Migrator.appliedMigrations(in: reopened.connection) == HostDatabase.migrations.map(\.name))
         }
     }
 
     @Test("opens host.sqlite with the registry migrations applied, once")
     func migrations() throws {
-        try withHost { host, _, dir in
+        try withTemporaryDirectory { dir in
+            let host = try HostDatabase(dataDirectory: dir, logger: quietLogger)
             #expect(host.path == dir + "/host.sqlite")
             #expect(try Migrator.appliedMigrations(in: host.connection) == HostDatabase.migrations.map(\.name))
             let tenant = try host.createTenant(slug: "acme", name: "Acme")
@@ -24,9 +34,9 @@ struct HostDatabaseTests {
         }
     }
 
-    @Test("tenants: create, look up, list, change status; slugs are unique and validated")
-    func tenants() throws {
-        try withHost { host, clock, _ in
+    @Test("tenants: create, look up, list, change status; slugs are unique and validated", arguments: Backends.all)
+    func tenants(backend: SQLBackend) throws {
+        try withHost(backend) { host, clock in
             let acme = try host.createTenant(slug: "acme", name: "Acme Inc.")
             #expect(acme.id.hasPrefix("ten_") && acme.id.count == 36)
             #expect(acme.status == .active)
@@ -58,9 +68,9 @@ struct HostDatabaseTests {
         }
     }
 
-    @Test("instances: create, look up, list, update, delete")
-    func instances() throws {
-        try withHost { host, clock, _ in
+    @Test("instances: create, look up, list, update, delete", arguments: Backends.all)
+    func instances(backend: SQLBackend) throws {
+        try withHost(backend) { host, clock in
             let acme = try host.createTenant(slug: "acme", name: "Acme")
             let globex = try host.createTenant(slug: "globex", name: "Globex")
             let main = try host.createInstance(
@@ -105,9 +115,9 @@ struct HostDatabaseTests {
         }
     }
 
-    @Test("instance names are unique per plugin and each plugin has at most one default")
-    func instanceConstraints() throws {
-        try withHost { host, _, _ in
+    @Test("instance names are unique per plugin and each plugin has at most one default", arguments: Backends.all)
+    func instanceConstraints(backend: SQLBackend) throws {
+        try withHost(backend) { host, _ in
             let acme = try host.createTenant(slug: "acme", name: "Acme")
             let globex = try host.createTenant(slug: "globex", name: "Globex")
             let first = try host.createInstance(tenantId: acme.id, plugin: "sms", name: "main", isDefault: true)

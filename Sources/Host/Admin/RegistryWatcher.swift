@@ -1,9 +1,10 @@
 import Logging
 import SwitchboardStorage
 
-/// Brings the running server in line with registry writes made by other processes (the CLI):
-/// it watches SQLite's `data_version`, which moves only when another connection commits, and
-/// then applies the change log's new rows to the running instances.
+/// Brings the running server in line with registry writes made by other processes (the CLI,
+/// other hosts on a shared PostgreSQL): it watches ``HostDatabase/dataVersion()`` and then
+/// applies the change log's new rows that another handle wrote (this process applied its own
+/// when it made them) to the running instances.
 final class RegistryWatcher: Sendable {
     private struct Position {
         var dataVersion: Int64
@@ -49,7 +50,9 @@ final class RegistryWatcher: Sendable {
 
     private func apply(_ changes: [RegistryChange]) async {
         var seen = Set<String>()
-        for change in changes where seen.insert("\(change.kind.rawValue)/\(change.subject)").inserted {
+        for change in changes where change.origin != database.origin
+            && seen.insert("\(change.kind.rawValue)/\(change.subject)").inserted
+        {
             do {
                 switch change.kind {
                 case .instance:

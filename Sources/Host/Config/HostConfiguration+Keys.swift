@@ -40,6 +40,14 @@ extension HostConfiguration {
             section: "storage", name: "data_dir", apply: { $0.dataDirectory = try $1.string() },
             render: { .toml($0.dataDirectory) }),
         Key(
+            section: "database", name: "url",
+            apply: { $0.database = try DatabaseLocation(url: try $1.string()) },
+            render: { $0.database.maskedURL.map(String.toml) }),
+        Key(
+            section: "database", name: "claim_lease_seconds",
+            apply: { $0.conversations.claimLeaseMilliseconds = Int64(try $1.int(1...3600)) * 1000 },
+            render: { "\($0.conversations.claimLeaseMilliseconds / 1000)" }),
+        Key(
             section: "plugins", name: "directories", aliases: ["SWITCHBOARD_PLUGIN_DIRS"], separator: ":",
             apply: { $0.pluginDirectories = try $1.strings() }, render: { .tomlArray($0.pluginDirectories) }),
         Key(

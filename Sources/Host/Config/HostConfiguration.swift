@@ -22,6 +22,9 @@ public struct HostConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "./data"
+    /// Where the registry, conversations and plugin storage live (`[database] url`): the
+    /// embedded SQLite files under ``dataDirectory`` by default, or a PostgreSQL server.
+    public var database = DatabaseLocation.embedded
     /// Plugin directories; empty means the directory of the executable.
     public var pluginDirectories: [String] = []
     /// Plugins this deployment loads (by name); nil loads every plugin found.

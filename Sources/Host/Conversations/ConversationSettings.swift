@@ -11,6 +11,9 @@ public struct ConversationSettings: Sendable, Hashable {
     public var maxSendAttempts = 8
     /// Agent attempts before an inbound message is left unanswered (with the error stored).
     public var maxAgentAttempts = 5
+    /// On PostgreSQL, how long a host holds the reply jobs and outbox rows it claimed before
+    /// another host may take them (`[database] claim_lease_seconds`).
+    public var claimLeaseMilliseconds: Int64 = 60_000
     /// First retry delay; each retry doubles it (with jitter), up to `maxRetryDelayMilliseconds`.
     public var retryBaseMilliseconds: Int64 = 1000
     public var maxRetryDelayMilliseconds: Int64 = 5 * 60 * 1000

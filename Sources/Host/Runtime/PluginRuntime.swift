@@ -98,7 +98,8 @@ public final class PluginRuntime: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
-        let conversations = ConversationStore(database: database)
+        let conversations = ConversationStore(
+            database: database, claimLeaseMilliseconds: configuration.conversations.claimLeaseMilliseconds)
         self.environment = HostEnvironment(
             database: database, storage: storage, httpClient: httpClient, metrics: metrics, eventLoops: eventLoops,
             limits: configuration.limits, secretBox: secretBox, conversations: conversations,

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SwitchboardPostgres
 import SwitchboardStorage
 import Synchronization
 
@@ -26,7 +27,7 @@ public final class HostServer: Sendable {
     public init(configuration: HostConfiguration, executableDirectory: String, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let database = try HostDatabase(dataDirectory: configuration.dataDirectory, logger: logger)
+        let database = try configuration.openDatabase(logger: logger)
         let storage = PluginStorageProvider(
             dataDirectory: configuration.dataDirectory, logger: logger, sqlDialect: configuration.sqlDialect)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -134,6 +135,8 @@ public final class HostServer: Sendable {
     public func shutdown() async {
         await runtime.shutdown()
         try? await httpClient.shutdown()
+        // PostgreSQL connections go now rather than when the last reference does.
+        (runtime.environment.database.connection as? PostgresSQLDatabase)?.close()
     }
 
     /// Create the configuration's instances that are missing and refresh those marked `refresh`;

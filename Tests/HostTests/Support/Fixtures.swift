@@ -2,6 +2,14 @@ import Foundation
 
 /// Where the repository, the ABI header, the built plugins and the C fixtures are.
 enum Fixtures {
+    /// Set (to the test server's URL) when `SWITCHBOARD_TEST_HOST_BACKEND=postgres`: live hosts
+    /// then keep their registry and conversations on PostgreSQL instead of `host.sqlite`.
+    static let hostPostgresURL: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["SWITCHBOARD_TEST_HOST_BACKEND"] == "postgres" else { return nil }
+        return environment["SWITCHBOARD_TEST_POSTGRES_URL"]
+    }()
+
     /// The repository root (this file is Tests/HostTests/Support/Fixtures.swift).
     static let repoRoot: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -69,6 +69,11 @@ final class LiveHost: HostClient {
         configuration.enabledPlugins = enabled
         configuration.adminToken = adminToken
         configuration.limits.drainTimeout = .seconds(5)
+        if let url = Fixtures.hostPostgresURL {
+            // The whole host on PostgreSQL, in a schema of this host's own.
+            let schema = "h_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            configuration.database = .postgres(url: url + "?pool=4&schema=" + schema)
+        }
         configure(&configuration)
         var logger = Logger(label: "test.\(label)")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? .debug : .critical

@@ -35,4 +35,9 @@ enum Backends {
             return try PostgresSQLDatabase(configuration, logger: logger)
         }
     }
+
+    /// A new host database on `backend`, migrated, with `now` as its clock.
+    static func hostDatabase(_ backend: SQLBackend, now: @escaping @Sendable () -> Int64) throws -> HostDatabase {
+        try HostDatabase(database: try open(backend), description: backend.rawValue, logger: quietLogger, now: now)
+    }
 }

@@ -1,0 +1,26 @@
+import Logging
+import SwitchboardPostgres
+import SwitchboardStorage
+
+extension HostConfiguration {
+    /// Opens the registry database this configuration names (``database``) and applies its
+    /// pending migrations: `<data_dir>/host.sqlite`, or the PostgreSQL server.
+    /// - Throws: io naming the server when it cannot be reached; invalidArgument for a bad URL;
+    ///   conflict when the database was migrated by a newer host.
+    public func openDatabase(logger: Logger) throws -> HostDatabase {
+        let (database, description) = try openSQLDatabase(logger: logger)
+        return try HostDatabase(database: database, description: description, logger: logger)
+    }
+
+    /// The registry database, not yet migrated, and where it is (no credentials).
+    public func openSQLDatabase(logger: Logger) throws -> (any SQLDatabase, String) {
+        switch database {
+        case .embedded:
+            let path = (dataDirectory.isEmpty ? "." : dataDirectory) + "/host.sqlite"
+            return (try SQLiteConnection(path: path), path)
+        case .postgres(let url):
+            let postgres = try PostgresSQLDatabase(try PostgresSQLDatabase.Configuration(url: url), logger: logger)
+            return (postgres, database.redacted)
+        }
+    }
+}
