@@ -31,7 +31,7 @@ public enum PluginSQLDialect {
         /// The statement reaches outside the plugin's database or the host's control (ATTACH,
         /// PRAGMA, transaction control…): a denial rather than a mere dialect mismatch.
         public var isDenial: Bool {
-            PluginSQLDialect.deniedWords.contains(token.uppercased())
+            PluginSQLDialect.deniedWords.contains(token.uppercased()) || PluginSQLDialect.isReservedName(token)
         }
 
         public var description: String { "portable SQL: \(reason) (at \"\(token)\", offset \(offset))" }
@@ -67,6 +67,21 @@ public enum PluginSQLDialect {
         "PRAGMA", "ATTACH", "DETACH", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
         "RELEASE",
     ]
+
+    /// What `CREATE`, `DROP` and `ALTER` may make, drop or change (no roles, schemas, functions,
+    /// sequences, rules, temporary tables…).
+    static let definitionObjects: [String: Set<String>] = [
+        "CREATE": ["TABLE", "INDEX", "UNIQUE"], "DROP": ["TABLE", "INDEX"], "ALTER": ["TABLE"],
+    ]
+
+    /// Names the host reserves: its own tables in every plugin database (`_sb_…`) and the
+    /// server's catalogs (`pg_…`, `information_schema`, `sqlite_…`), in any case, bare or quoted.
+    static func isReservedName(_ token: String) -> Bool {
+        var name = token.lowercased()
+        if name.count >= 2, name.first == "\"", name.last == "\"" { name = String(name.dropFirst().dropLast()) }
+        return name.hasPrefix("_sb_") || name.hasPrefix("pg_") || name.hasPrefix("sqlite_")
+            || name == "information_schema"
+    }
 
     /// Words with no counterpart on the other backend, and why.
     static let forbiddenWords: [String: String] = [
@@ -121,7 +136,12 @@ public enum PluginSQLDialect {
         // telling reason is the one reported.
         for token in tokens {
             switch token.kind {
-            case .word:
+            case .word, .quotedIdentifier where isReservedName(token.text):
+                if isReservedName(token.text) {
+                    return Violation(
+                        offset: token.offset, token: token.text,
+                        reason: "\(token.text) is reserved for the host (_sb_*, pg_*, sqlite_* and information_schema)")
+                }
                 if let reason = forbiddenWords[token.upper] {
                     return Violation(offset: token.offset, token: token.text, reason: reason)
                 }
@@ -137,6 +157,14 @@ public enum PluginSQLDialect {
                 break
             }
         }
+        if let objects = definitionObjects[first.upper] {
+            let object = tokens.count > 1 ? tokens[1] : first
+            guard object.kind == .word, objects.contains(object.upper) else {
+                return Violation(
+                    offset: object.offset, token: object.text,
+                    reason: "\(first.upper) applies to \(objects.sorted().joined(separator: " or ")) only")
+            }
+        }
         if first.upper == "CREATE", let violation = checkCreate(tokens) { return violation }
         if first.upper == "ALTER", let violation = checkAlter(tokens) { return violation }
         for (index, token) in tokens.enumerated() where token.kind == .word {
@@ -146,7 +174,7 @@ public enum PluginSQLDialect {
             }
             // A name before "(" is a function call, or a table's column list.
             let previous = index > 0 ? tokens[index - 1].upper : ""
-            if !["TABLE", "INTO", "ON", "EXISTS", "REFERENCES", "JOIN", "FROM", "AS", "WITH"].contains(previous) {
+            if !["TABLE", "INTO", "ON", "EXISTS", "REFERENCES", "JOIN", "FROM", "AS", "WITH", "RECURSIVE"].contains(previous) {
                 return Violation(
                     offset: token.offset, token: token.text,
                     reason: "function \(token.text.lowercased())() is not in the portable list")
