@@ -172,8 +172,10 @@ public enum PluginSQLDialect {
             guard next?.text == "(", !syntaxBeforeParen.contains(token.upper), !functions.contains(token.upper) else {
                 continue
             }
-            // A name before "(" is a function call, or a table's column list.
-            let previous = index > 0 ? tokens[index - 1].upper : ""
+            // A name before "(" is a function call, or a table's column list (`schema.table (`
+            // counts as the table).
+            var previous = index > 0 ? tokens[index - 1].upper : ""
+            if previous == ".", index >= 3 { previous = tokens[index - 3].upper }
             if !["TABLE", "INTO", "ON", "EXISTS", "REFERENCES", "JOIN", "FROM", "AS", "WITH", "RECURSIVE"].contains(previous) {
                 return Violation(
                     offset: token.offset, token: token.text,
@@ -316,6 +318,21 @@ public enum PluginSQLDialect {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// How many parameters one statement takes: the larger of the number of bare `?` and the
+    /// highest `?N` (SQLite's `sqlite3_bind_parameter_count`).
+    public static func parameterCount(_ sql: String) throws -> Int {
+        var positional = 0
+        var highest = 0
+        for token in try SQLLexer.tokens(sql) where token.kind == .parameter && token.text.hasPrefix("?") {
+            if token.text == "?" {
+                positional += 1
+            } else if let number = Int(token.text.dropFirst()) {
+                highest = max(highest, number)
+            }
+        }
+        return max(positional, highest)
+    }
+
     /// A script's statements, split on the semicolons between them (never one inside a string
     /// or a quoted name), each from its first token to its last; empty statements dropped.
     public static func statements(_ sql: String) throws -> [String] {
@@ -404,7 +421,8 @@ enum SQLLexer {
                 i += 1
                 while i < bytes.count && isWordByte(bytes[i]) { i += 1 }
                 tokens.append(Token(kind: .parameter, text: text(start, i), offset: start))
-            case UInt8(ascii: "x"), UInt8(ascii: "X") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"):
+            case UInt8(ascii: "x") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"),
+                UInt8(ascii: "X") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"):
                 i += 2
                 while i < bytes.count && bytes[i] != UInt8(ascii: "'") { i += 1 }
                 i = min(i + 1, bytes.count)

@@ -20,6 +20,8 @@ import Testing
         "DELETE FROM holds WHERE until < ?1",
         "DROP INDEX IF EXISTS old_index; DROP TABLE IF EXISTS old",
         "SELECT 'it''s fine; really' AS quote -- a comment with PRAGMA in it\n",
+        "SELECT x, max(x), xref FROM t WHERE b = x'00ff' AND c = X'01' AND d = 'x'",
+        "INSERT INTO main.notes(body) VALUES (?1)",
     ])
     func portableStatementsPass(sql: String) {
         #expect(PluginSQLDialect.check(sql) == nil, "\(PluginSQLDialect.check(sql).map(String.init(describing:)) ?? "")")
