@@ -291,6 +291,16 @@ struct PluginStoreTests {
         }
         let role = try database.query("SELECT current_user", []).rows.first?.first?.stringValue
         #expect(role != a.schema, "no connection kept the plugin's role")
+        // Inside a host transaction (as migrations run) the settings are put back afterwards.
+        let settings = "SELECT current_user, current_setting('search_path'), current_setting('statement_timeout')"
+        try database.transaction {
+            let before = try database.query(settings, []).rows
+            let inside = try database.withLocalSettings(
+                role: a.schema, searchPath: [a.schema, "pg_temp"], statementTimeoutMilliseconds: 1_234
+            ) { try database.query(settings, []).rows }
+            #expect(inside == [[.text(a.schema), .text("\(a.schema), pg_temp"), "1234ms"]])
+            #expect(try database.query(settings, []).rows == before)
+        }
     }
 }
 
