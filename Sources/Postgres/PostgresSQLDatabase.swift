@@ -195,6 +195,47 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
                 throw error
             }
         }
+        return try topLevelTransaction(body)
+    }
+
+    /// Runs `body` in a transaction as `role`, with `search_path` set to `searchPath` and
+    /// `statement_timeout` to `statementTimeoutMilliseconds`, all `SET LOCAL`: they end with the
+    /// transaction, so no pooled connection keeps them. Inside another transaction this is a
+    /// savepoint, and the settings are put back when `body` returns. Plugin SQL runs this way.
+    ///
+    /// - Throws: invalidArgument unless `role` and `searchPath` are lower-case identifiers;
+    ///   `body`'s error (everything rolled back).
+    public func withLocalSettings<T>(
+        role: String, searchPath: [String], statementTimeoutMilliseconds: Int64, _ body: () throws -> T
+    ) throws -> T {
+        guard Configuration.isIdentifier(role), !searchPath.isEmpty,
+            searchPath.allSatisfy(Configuration.isIdentifier), statementTimeoutMilliseconds > 0
+        else {
+            throw StorageError(.invalidArgument, "withLocalSettings needs identifiers and a positive time limit")
+        }
+        // One round trip: set_config(…, true) is SET LOCAL.
+        let apply = "SELECT set_config('role', ?1, true), set_config('search_path', ?2, true), set_config('statement_timeout', ?3, true)"
+        let values: [SQLValue] = [
+            .text(role), .text(searchPath.joined(separator: ", ")), .text("\(statementTimeoutMilliseconds)"),
+        ]
+        guard pinned.withLockedValue({ $0[Self.threadID] }) != nil else {
+            return try topLevelTransaction {
+                try run(apply, values)
+                return try body()
+            }
+        }
+        return try transaction {
+            let saved = try query("SELECT current_setting('search_path'), current_setting('statement_timeout')", [])
+            try run(apply, values)
+            let result = try body()
+            try run(apply, [.text("none")] + (saved.rows.first ?? [.text(""), .text("0")]))
+            return result
+        }
+    }
+
+    /// A transaction on a connection of its own, pinned to the calling thread.
+    private func topLevelTransaction<T>(_ body: () throws -> T) throws -> T {
+        let thread = Self.threadID
         let connection = try checkout()
         defer { checkin(connection) }
         try simple(connection, "BEGIN")
@@ -293,6 +334,12 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
         case .bool: return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
         case .float4, .float8: return (try? cell.decode(Double.self)).map { .real($0) } ?? .null
         case .bytea: return .blob(cell.bytes.map { Array($0.readableBytesView) } ?? [])
+        case .numeric:
+            // sum() of integers and decimal literals are numeric: an integer when whole, as in SQLite.
+            guard let decimal = try? cell.decode(Decimal.self) else { return .null }
+            let text = "\(decimal)"
+            if !text.contains("."), !text.contains("e"), let integer = Int64(text) { return .integer(integer) }
+            return Double(text).map { .real($0) } ?? .text(text)
         default:
             if let text = try? cell.decode(String.self) { return .text(text) }
             return .text(cell.bytes.map { String(decoding: $0.readableBytesView, as: UTF8.self) } ?? "")
@@ -302,16 +349,25 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     /// PostgreSQL's SQLSTATE classes as the storage layer's codes.
     static func storageError(_ error: any Error) -> StorageError {
         if let error = error as? StorageError { return error }
-        guard let psql = error as? PSQLError else { return StorageError(.io, "PostgreSQL: \(error)") }
-        guard let info = psql.serverInfo, let state = info[.sqlState] else {
-            return StorageError(.io, "PostgreSQL connection: \(describe(error))")
+        let state: String
+        let message: String
+        if let psql = error as? PSQLError {
+            guard let info = psql.serverInfo, let sqlState = info[.sqlState] else {
+                return StorageError(.io, "PostgreSQL connection: \(describe(error))")
+            }
+            (state, message) = (sqlState, info[.message] ?? "error")
+        } else if case .server(let server)? = error as? PostgresError, let sqlState = server.fields[.sqlState] {
+            // simpleQuery (transaction control, scripts) reports the older error type.
+            (state, message) = (sqlState, server.fields[.message] ?? "error")
+        } else {
+            return StorageError(.io, "PostgreSQL: \(error)")
         }
-        let message = info[.message] ?? "error"
         let code: StorageError.Code
         switch state {
         case "23505", "23503", "23514", "23502", "23P01": code = .conflict
         case "40001", "40P01", "55P03": code = .busy
         case "57014": code = .timeout
+        case "08P01": code = .invalidArgument  // e.g. a parameter count the statement does not take
         case "42501": code = .denied
         case "54000", "54001": code = .tooLarge
         case _ where state.hasPrefix("42") || state.hasPrefix("22"): code = .invalidArgument

@@ -31,7 +31,7 @@ public enum PluginSQLDialect {
         /// The statement reaches outside the plugin's database or the host's control (ATTACH,
         /// PRAGMA, transaction control…): a denial rather than a mere dialect mismatch.
         public var isDenial: Bool {
-            PluginSQLDialect.deniedWords.contains(token.uppercased())
+            PluginSQLDialect.deniedWords.contains(token.uppercased()) || PluginSQLDialect.isReservedName(token)
         }
 
         public var description: String { "portable SQL: \(reason) (at \"\(token)\", offset \(offset))" }
@@ -67,6 +67,21 @@ public enum PluginSQLDialect {
         "PRAGMA", "ATTACH", "DETACH", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
         "RELEASE",
     ]
+
+    /// What `CREATE`, `DROP` and `ALTER` may make, drop or change (no roles, schemas, functions,
+    /// sequences, rules, temporary tables…).
+    static let definitionObjects: [String: Set<String>] = [
+        "CREATE": ["TABLE", "INDEX", "UNIQUE"], "DROP": ["TABLE", "INDEX"], "ALTER": ["TABLE"],
+    ]
+
+    /// Names the host reserves: its own tables in every plugin database (`_sb_…`) and the
+    /// server's catalogs (`pg_…`, `information_schema`, `sqlite_…`), in any case, bare or quoted.
+    static func isReservedName(_ token: String) -> Bool {
+        var name = token.lowercased()
+        if name.count >= 2, name.first == "\"", name.last == "\"" { name = String(name.dropFirst().dropLast()) }
+        return name.hasPrefix("_sb_") || name.hasPrefix("pg_") || name.hasPrefix("sqlite_")
+            || name == "information_schema"
+    }
 
     /// Words with no counterpart on the other backend, and why.
     static let forbiddenWords: [String: String] = [
@@ -121,7 +136,12 @@ public enum PluginSQLDialect {
         // telling reason is the one reported.
         for token in tokens {
             switch token.kind {
-            case .word:
+            case .word, .quotedIdentifier where isReservedName(token.text):
+                if isReservedName(token.text) {
+                    return Violation(
+                        offset: token.offset, token: token.text,
+                        reason: "\(token.text) is reserved for the host (_sb_*, pg_*, sqlite_* and information_schema)")
+                }
                 if let reason = forbiddenWords[token.upper] {
                     return Violation(offset: token.offset, token: token.text, reason: reason)
                 }
@@ -137,6 +157,14 @@ public enum PluginSQLDialect {
                 break
             }
         }
+        if let objects = definitionObjects[first.upper] {
+            let object = tokens.count > 1 ? tokens[1] : first
+            guard object.kind == .word, objects.contains(object.upper) else {
+                return Violation(
+                    offset: object.offset, token: object.text,
+                    reason: "\(first.upper) applies to \(objects.sorted().joined(separator: " or ")) only")
+            }
+        }
         if first.upper == "CREATE", let violation = checkCreate(tokens) { return violation }
         if first.upper == "ALTER", let violation = checkAlter(tokens) { return violation }
         for (index, token) in tokens.enumerated() where token.kind == .word {
@@ -144,9 +172,11 @@ public enum PluginSQLDialect {
             guard next?.text == "(", !syntaxBeforeParen.contains(token.upper), !functions.contains(token.upper) else {
                 continue
             }
-            // A name before "(" is a function call, or a table's column list.
-            let previous = index > 0 ? tokens[index - 1].upper : ""
-            if !["TABLE", "INTO", "ON", "EXISTS", "REFERENCES", "JOIN", "FROM", "AS", "WITH"].contains(previous) {
+            // A name before "(" is a function call, or a table's column list (`schema.table (`
+            // counts as the table).
+            var previous = index > 0 ? tokens[index - 1].upper : ""
+            if previous == ".", index >= 3 { previous = tokens[index - 3].upper }
+            if !["TABLE", "INTO", "ON", "EXISTS", "REFERENCES", "JOIN", "FROM", "AS", "WITH", "RECURSIVE"].contains(previous) {
                 return Violation(
                     offset: token.offset, token: token.text,
                     reason: "function \(token.text.lowercased())() is not in the portable list")
@@ -288,6 +318,21 @@ public enum PluginSQLDialect {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// How many parameters one statement takes: the larger of the number of bare `?` and the
+    /// highest `?N` (SQLite's `sqlite3_bind_parameter_count`).
+    public static func parameterCount(_ sql: String) throws -> Int {
+        var positional = 0
+        var highest = 0
+        for token in try SQLLexer.tokens(sql) where token.kind == .parameter && token.text.hasPrefix("?") {
+            if token.text == "?" {
+                positional += 1
+            } else if let number = Int(token.text.dropFirst()) {
+                highest = max(highest, number)
+            }
+        }
+        return max(positional, highest)
+    }
+
     /// A script's statements, split on the semicolons between them (never one inside a string
     /// or a quoted name), each from its first token to its last; empty statements dropped.
     public static func statements(_ sql: String) throws -> [String] {
@@ -376,7 +421,8 @@ enum SQLLexer {
                 i += 1
                 while i < bytes.count && isWordByte(bytes[i]) { i += 1 }
                 tokens.append(Token(kind: .parameter, text: text(start, i), offset: start))
-            case UInt8(ascii: "x"), UInt8(ascii: "X") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"):
+            case UInt8(ascii: "x") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"),
+                UInt8(ascii: "X") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'"):
                 i += 2
                 while i < bytes.count && bytes[i] != UInt8(ascii: "'") { i += 1 }
                 i = min(i + 1, bytes.count)

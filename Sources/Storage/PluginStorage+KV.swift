@@ -8,7 +8,7 @@ import CSQLite
 /// Keys are 1...1024 bytes of valid UTF-8 (else invalidArgument) and compare
 /// as bytes; values are at most 16 MiB (else tooLarge). The calls take
 /// borrowed buffers so the ABI layer can pass `sb_bytes_t` without copying;
-/// `[UInt8]` overloads are in `PluginStorage+Bytes.swift`.
+/// `[UInt8]` overloads are in the ``PluginStore`` extension.
 extension PluginStorage {
     static let getSQL = "SELECT value FROM main._sb_kv WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)"
     static let putSQL = """
@@ -30,7 +30,7 @@ extension PluginStorage {
     /// The hot path: a cached prepared statement, the key bound without a copy,
     /// no Foundation and no string conversion.
     public func kvGet(_ key: UnsafeRawBufferPointer) throws -> [UInt8]? {
-        try Self.validateKey(key)
+        try PluginKVRules.validateKey(key)
         let now = self.now()
         return try withKVStatement(Self.getSQL) { statement in
             _ = SQLiteConnection.bindBorrowedBlob(statement, 1, key)
@@ -45,9 +45,9 @@ extension PluginStorage {
     /// Stores `value` under `key`, replacing any previous value.
     ///
     /// - Parameter ttlMs: time to live in ms; 0 keeps the entry until deleted.
-    public func kvPut(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, ttlMs: UInt64 = 0) throws {
-        try Self.validateKey(key)
-        try Self.validateValue(value)
+    public func kvPut(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, ttlMs: UInt64) throws {
+        try PluginKVRules.validateKey(key)
+        try PluginKVRules.validateValue(value)
         let expiresAt = expiry(ttlMs: ttlMs)
         try withKVStatement(Self.putSQL) { statement in
             try put(statement, key: key, value: value, expiresAt: expiresAt)
@@ -58,7 +58,7 @@ extension PluginStorage {
     /// - Returns: true when a live (unexpired) entry was deleted.
     @discardableResult
     public func kvDelete(key: UnsafeRawBufferPointer) throws -> Bool {
-        try Self.validateKey(key)
+        try PluginKVRules.validateKey(key)
         let now = self.now()
         return try withKVStatement(Self.deleteReturningSQL) { statement in
             _ = SQLiteConnection.bindBorrowedBlob(statement, 1, key)
@@ -79,24 +79,13 @@ extension PluginStorage {
     /// - Parameter limit: at most this many keys; 0 means 1000, and more than 1000 is capped.
     /// - Returns: the keys and, when more remain, `next`: the last key
     ///   returned, to pass as `startAfter` for the next page.
-    public func kvList(prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer, limit: Int = 0) throws
+    public func kvList(prefix: UnsafeRawBufferPointer, startAfter: UnsafeRawBufferPointer, limit: Int) throws
         -> (keys: [[UInt8]], next: [UInt8]?)
     {
-        guard prefix.count <= Self.maxKeyBytes, startAfter.count <= Self.maxKeyBytes else {
-            throw StorageError(.invalidArgument, "prefix and startAfter must be at most \(Self.maxKeyBytes) bytes")
-        }
-        guard limit >= 0 else { throw StorageError(.invalidArgument, "limit must not be negative") }
-        let pageSize = limit == 0 ? Self.maxListLimit : min(limit, Self.maxListLimit)
-        // Lower bound (inclusive): the larger of the prefix and the key right after startAfter.
-        var lower = [UInt8](prefix)
-        if !startAfter.isEmpty {
-            let afterStart = [UInt8](startAfter) + [0]
-            if afterStart.lexicographicallyPrecedes(lower) == false { lower = afterStart }
-        }
-        // Upper bound (exclusive): the first byte string past every key with the prefix.
-        let upper = Self.prefixEnd(prefix)
+        let bounds = try PluginKVRules.listBounds(prefix: prefix, startAfter: startAfter, limit: limit)
+        let (lower, upper, pageSize) = (bounds.lower, bounds.upper, bounds.pageSize)
         let now = self.now()
-        var keys = try withKVStatement(Self.listSQL) { statement -> [[UInt8]] in
+        let keys = try withKVStatement(Self.listSQL) { statement -> [[UInt8]] in
             try lower.withUnsafeBytes { lowerBytes in
                 try upper.withUnsafeBytes { upperBytes in
                     _ = SQLiteConnection.bindBorrowedBlob(statement, 1, lowerBytes)
@@ -114,9 +103,7 @@ extension PluginStorage {
                 }
             }
         }
-        guard keys.count > pageSize else { return (keys, nil) }
-        keys.removeLast(keys.count - pageSize)
-        return (keys, keys.last)
+        return PluginKVRules.page(keys, pageSize: pageSize)
     }
 
     /// Compare-and-swap, atomically: when the current live value of `key`
@@ -126,24 +113,13 @@ extension PluginStorage {
     /// - Throws: conflict when the comparison fails; nothing is written then.
     public func kvCompareAndSwap(
         key: UnsafeRawBufferPointer, expected: UnsafeRawBufferPointer?, desired: UnsafeRawBufferPointer?,
-        ttlMs: UInt64 = 0
+        ttlMs: UInt64
     ) throws {
-        try Self.validateKey(key)
-        if let desired { try Self.validateValue(desired) }
+        try PluginKVRules.validateKey(key)
+        if let desired { try PluginKVRules.validateValue(desired) }
         try connection.transaction {
             let current = try kvGet(key)
-            switch (current, expected) {
-            case (nil, nil):
-                break
-            case (let current?, let expected?) where current.elementsEqual(expected):
-                break
-            case (nil, _?):
-                throw StorageError(.conflict, "compare-and-swap failed: the key is absent")
-            case (_?, nil):
-                throw StorageError(.conflict, "compare-and-swap failed: the key exists")
-            case (_?, _?):
-                throw StorageError(.conflict, "compare-and-swap failed: the current value differs")
-            }
+            try PluginKVRules.compare(current: current, expected: expected)
             if let desired {
                 let expiresAt = expiry(ttlMs: ttlMs)
                 try withKVStatement(Self.putSQL) { statement in
@@ -215,42 +191,6 @@ extension PluginStorage {
 
     /// The expiry time for `ttlMs` from now (nil: never), saturating.
     private func expiry(ttlMs: UInt64) -> Int64? {
-        guard ttlMs > 0 else { return nil }
-        let ttl = ttlMs > UInt64(Int64.max) ? Int64.max : Int64(ttlMs)
-        let (sum, overflow) = now().addingReportingOverflow(ttl)
-        return overflow ? Int64.max : sum
-    }
-
-    /// Throws invalidArgument unless `key` is 1...1024 bytes of valid UTF-8.
-    @inline(__always)
-    static func validateKey(_ key: UnsafeRawBufferPointer) throws {
-        guard key.count >= 1, key.count <= maxKeyBytes else {
-            throw StorageError(.invalidArgument, "a key must be 1...\(maxKeyBytes) bytes, not \(key.count)")
-        }
-        guard StorageSupport.isValidUTF8(key) else {
-            throw StorageError(.invalidArgument, "a key must be valid UTF-8")
-        }
-    }
-
-    /// Throws tooLarge when `value` exceeds 16 MiB.
-    static func validateValue(_ value: UnsafeRawBufferPointer) throws {
-        guard value.count <= maxValueBytes else {
-            throw StorageError(.tooLarge, "a value must be at most \(maxValueBytes) bytes, not \(value.count)")
-        }
-    }
-
-    /// The smallest byte string greater than every string that starts with
-    /// `prefix`. Keys are at most 1024 bytes, so 1025 × 0xFF is past them all
-    /// when the prefix is empty or all 0xFF.
-    static func prefixEnd(_ prefix: UnsafeRawBufferPointer) -> [UInt8] {
-        var end = [UInt8](prefix)
-        while let last = end.last {
-            if last < 0xFF {
-                end[end.count - 1] = last + 1
-                return end
-            }
-            end.removeLast()
-        }
-        return [UInt8](repeating: 0xFF, count: maxKeyBytes + 1)
+        PluginKVRules.expiry(ttlMs: ttlMs, now: now())
     }
 }

@@ -24,7 +24,9 @@ import Logging
 /// other connection or process can use the file (they get `busy`).
 ///
 /// All calls are thread-safe and atomic; they are serialized per file.
-public final class PluginStorage: Sendable {
+///
+/// The SQLite implementation of ``PluginStore``.
+public final class PluginStorage: PluginStore {
     /// The tenant this storage belongs to.
     public let tenant: String
     /// The plugin this storage belongs to.
@@ -37,7 +39,9 @@ public final class PluginStorage: Sendable {
     let now: @Sendable () -> Int64
     /// The SQL this deployment accepts from plugins.
     let sqlDialect: PluginSQLDialect.Mode
-    private let checkedSQL = LockedState(Set<String>())
+    /// How long plugin statements and migrations may run.
+    let timeLimits: PluginSQLTimeLimits
+    private let checker: PluginSQLChecker
 
     /// The longest key, in bytes.
     public static let maxKeyBytes = 1024
@@ -66,9 +70,12 @@ public final class PluginStorage: Sendable {
     /// down and applies the plugin's migrations in restricted mode.
     init(
         tenant: String, plugin: String, path: String, migrations: [Migration],
-        sqlDialect: PluginSQLDialect.Mode = .portable, now: @escaping @Sendable () -> Int64, logger: Logger
+        sqlDialect: PluginSQLDialect.Mode = .portable, timeLimits: PluginSQLTimeLimits = .standard,
+        now: @escaping @Sendable () -> Int64, logger: Logger
     ) throws {
         self.sqlDialect = sqlDialect
+        self.timeLimits = timeLimits
+        checker = PluginSQLChecker(mode: sqlDialect)
         self.tenant = tenant
         self.plugin = plugin
         self.path = path
@@ -91,10 +98,10 @@ public final class PluginStorage: Sendable {
 
     /// Applies those of `migrations` not yet applied; their SQL runs in restricted mode.
     @discardableResult
-    func applyMigrations(_ migrations: [Migration]) throws -> [String] {
+    public func applyMigrations(_ migrations: [Migration]) throws -> [String] {
         try Migrator.apply(migrations, to: connection, table: Migrator.defaultTable, now: now) { sql in
-            try checkDialect(sql)
-            return try connection.withRestrictions(timeLimitMilliseconds: Self.migrationTimeLimitMilliseconds) {
+            try checker.check(sql)
+            return try connection.withRestrictions(timeLimitMilliseconds: timeLimits.migrationMilliseconds) {
                 try connection.execute(sql)
             }
         }
@@ -109,9 +116,9 @@ public final class PluginStorage: Sendable {
     ///   one statement, wrong parameter count), conflict (constraints),
     ///   tooLarge, timeout, busy, io.
     @discardableResult
-    public func sqlRun(_ sql: String, _ params: [SQLValue] = []) throws -> Int64 {
-        try checkDialect(sql)
-        return try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
+    public func sqlRun(_ sql: String, _ params: [SQLValue]) throws -> Int64 {
+        try checker.check(sql)
+        return try connection.withRestrictions(timeLimitMilliseconds: timeLimits.statementMilliseconds) {
             try connection.run(sql, params)
         }
     }
@@ -120,24 +127,10 @@ public final class PluginStorage: Sendable {
     ///
     /// - Throws: like ``sqlRun(_:_:)``, and tooLarge when the answer would
     ///   exceed ``maxQueryResultBytes``.
-    public func sqlQuery(_ sql: String, _ params: [SQLValue] = []) throws -> QueryResult {
-        try checkDialect(sql)
-        return try connection.withRestrictions(timeLimitMilliseconds: Self.statementTimeLimitMilliseconds) {
+    public func sqlQuery(_ sql: String, _ params: [SQLValue]) throws -> QueryResult {
+        try checker.check(sql)
+        return try connection.withRestrictions(timeLimitMilliseconds: timeLimits.statementMilliseconds) {
             try connection.query(sql, params, maxResultBytes: Self.maxQueryResultBytes)
-        }
-    }
-
-    /// Refuses SQL outside the deployment's dialect (invalidArgument naming the reason). A
-    /// statement that passed is remembered, so a plugin's repeated statements are checked once.
-    private func checkDialect(_ sql: String) throws {
-        guard sqlDialect == .portable else { return }
-        if checkedSQL.withLock({ $0.contains(sql) }) { return }
-        if let violation = PluginSQLDialect.check(sql, mode: sqlDialect) {
-            throw StorageError(violation.isDenial ? .denied : .invalidArgument, violation.description)
-        }
-        checkedSQL.withLock { checked in
-            if checked.count >= 512 { checked.removeAll(keepingCapacity: true) }
-            checked.insert(sql)
         }
     }
 }

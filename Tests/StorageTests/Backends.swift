@@ -41,3 +41,40 @@ enum Backends {
         try HostDatabase(database: try open(backend), description: backend.rawValue, logger: quietLogger, now: now)
     }
 }
+
+/// Plugin storage on every backend: a ``PluginStorageProvider`` on SQLite files in a new
+/// temporary directory, or on PostgreSQL in a new schema of its own (its plugin schemas and
+/// roles are new too: their names are random).
+struct PluginStorageFixture {
+    let backend: SQLBackend
+    let provider: PluginStorageProvider
+    /// The PostgreSQL database, nil on SQLite.
+    let database: PostgresSQLDatabase?
+
+    /// The schema the host's tables are in (PostgreSQL only).
+    var hostSchema: String? { database?.configuration.schema }
+
+    init(
+        _ backend: SQLBackend, timeLimits: PluginSQLTimeLimits = .standard,
+        now: @escaping @Sendable () -> Int64 = StorageClock.milliseconds
+    ) throws {
+        self.backend = backend
+        let logger = Logger(label: "test.plugin-storage", factory: { _ in SwiftLogNoOpLogHandler() })
+        switch backend {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-plugin-\(UUID().uuidString)")
+            provider = PluginStorageProvider(dataDirectory: directory.path, logger: logger, timeLimits: timeLimits, now: now)
+            database = nil
+        case .postgres:
+            guard let postgres = try Backends.open(.postgres) as? PostgresSQLDatabase else { throw Backends.Missing() }
+            provider = try PluginStorageProvider(postgres: postgres, logger: logger, timeLimits: timeLimits, now: now)
+            database = postgres
+        }
+    }
+
+    func store(_ tenant: String = "alpha", _ plugin: String = "notes", migrations: [Migration] = []) throws
+        -> any PluginStore
+    {
+        try provider.store(tenant: tenant, plugin: plugin, migrations: migrations)
+    }
+}

@@ -20,6 +20,8 @@ import Testing
         "DELETE FROM holds WHERE until < ?1",
         "DROP INDEX IF EXISTS old_index; DROP TABLE IF EXISTS old",
         "SELECT 'it''s fine; really' AS quote -- a comment with PRAGMA in it\n",
+        "SELECT x, max(x), xref FROM t WHERE b = x'00ff' AND c = X'01' AND d = 'x'",
+        "INSERT INTO main.notes(body) VALUES (?1)",
     ])
     func portableStatementsPass(sql: String) {
         #expect(PluginSQLDialect.check(sql) == nil, "\(PluginSQLDialect.check(sql).map(String.init(describing:)) ?? "")")
@@ -57,6 +59,49 @@ import Testing
         #expect(violation.token.lowercased() == token.lowercased(), "\(violation)")
         #expect(violation.description.contains(reason), "\(violation)")
         #expect(PluginSQLDialect.check(sql, mode: .sqlite) == nil, "the sqlite mode leaves SQL to SQLite's own rules")
+    }
+
+    @Test("recursive CTEs pass: WITH RECURSIVE name(columns) is not a function call")
+    func recursiveCTE() {
+        let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT count(*) FROM c"
+        #expect(PluginSQLDialect.check(sql) == nil, "\(PluginSQLDialect.check(sql).map(String.init(describing:)) ?? "")")
+    }
+
+    /// Statements that would reach past the plugin's own tables on PostgreSQL (its role, its
+    /// search path, the server's files, other schemas) or on SQLite: all refused before they run.
+    @Test(arguments: [
+        ("SET ROLE postgres", "SET"), ("RESET ROLE", "RESET"), ("SET search_path TO public", "SET"),
+        ("SET LOCAL statement_timeout = 0", "SET"), ("SET SESSION AUTHORIZATION postgres", "SET"),
+        ("COPY notes TO '/tmp/x'", "COPY"), ("GRANT ALL ON notes TO PUBLIC", "GRANT"), ("REVOKE ALL ON notes FROM PUBLIC", "REVOKE"),
+        ("DO 'BEGIN NULL; END'", "DO"), ("CALL p()", "CALL"), ("LOCK TABLE notes", "LOCK"), ("TRUNCATE notes", "TRUNCATE"),
+        ("LISTEN x", "LISTEN"), ("NOTIFY x", "NOTIFY"), ("DISCARD ALL", "DISCARD"), ("EXPLAIN SELECT 1", "EXPLAIN"),
+        ("TABLE notes", "TABLE"), ("SHOW search_path", "SHOW"), ("LOAD 'x'", "LOAD"), ("PREPARE p AS SELECT 1", "PREPARE"),
+        ("SELECT set_config('role', 'postgres', true)", "set_config"), ("SELECT current_setting('role')", "current_setting"),
+        ("SELECT pg_read_file('/etc/passwd')", "pg_read_file"), ("SELECT * FROM pg_catalog.pg_roles", "pg_catalog"),
+        ("SELECT * FROM pg_authid", "pg_authid"), ("SELECT * FROM information_schema.tables", "information_schema"),
+        ("SELECT * FROM \"pg_catalog\".\"pg_tables\"", "\"pg_catalog\""), ("SELECT * FROM _sb_kv", "_sb_kv"),
+        ("DROP TABLE _sb_migrations", "_sb_migrations"), ("SELECT name FROM sqlite_master", "sqlite_master"),
+        ("CREATE ROLE evil", "ROLE"), ("CREATE SCHEMA evil", "SCHEMA"), ("CREATE FUNCTION f() RETURNS INTEGER AS 'SELECT 1' LANGUAGE sql", "FUNCTION"),
+        ("CREATE TEMP TABLE t (a TEXT)", "TEMP"), ("CREATE TEMPORARY TABLE t (a TEXT)", "TEMPORARY"), ("CREATE SEQUENCE s", "SEQUENCE"),
+        ("CREATE RULE r AS ON INSERT TO notes DO NOTHING", "RULE"), ("CREATE EXTENSION dblink", "EXTENSION"),
+        ("DROP SCHEMA sbp_0 CASCADE", "SCHEMA"), ("DROP ROLE sbp_0", "ROLE"), ("DROP OWNED BY sbp_0", "OWNED"),
+        ("ALTER ROLE sbp_0 ADD SUPERUSER", "ROLE"), ("ALTER SCHEMA sbp_0 OWNER TO postgres", "SCHEMA"),
+        ("ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO PUBLIC", "DEFAULT"),
+        ("SELECT 1; RESET ROLE", "RESET"),
+    ])
+    func escapesAreRefused(sql: String, token: String) throws {
+        let violation = try #require(PluginSQLDialect.check(sql), "\(sql) passed")
+        #expect(violation.token.lowercased() == token.lowercased(), "\(violation)")
+    }
+
+    @Test("reserved names are denials, as SQLite's sandbox would report them")
+    func reservedNamesAreDenials() throws {
+        for sql in ["SELECT * FROM _sb_kv", "SELECT * FROM pg_catalog.pg_class", "SELECT * FROM \"_SB_KV\""] {
+            let violation = try #require(PluginSQLDialect.check(sql), "\(sql) passed")
+            #expect(violation.isDenial, "\(violation)")
+        }
+        #expect(PluginSQLDialect.check("CREATE ROLE x")?.isDenial == false)
+        #expect(PluginSQLDialect.check("SELECT sbp_note, pgx FROM t") == nil, "only the prefixes are reserved")
     }
 
     @Test func postgresTranslation() throws {

@@ -140,7 +140,7 @@ enum HostServices {
 
     // MARK: - Storage
 
-    static func withStorage(_ handle: sb_instance_t, _ body: (PluginStorage) throws -> Void) -> sb_status_t {
+    static func withStorage(_ handle: sb_instance_t, _ body: (any PluginStore) throws -> Void) -> sb_status_t {
         guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
         do {
             try body(try instance.storage())
@@ -186,7 +186,7 @@ enum HostServices {
 
     private static func sql(
         _ handle: sb_instance_t, _ sql: sb_bytes_t, _ params: UnsafePointer<sb_sql_value_t>?, _ count: Int,
-        _ err: UnsafeMutablePointer<sb_error_t>?, _ body: (PluginStorage, String, [SQLValue]) throws -> Void
+        _ err: UnsafeMutablePointer<sb_error_t>?, _ body: (any PluginStore, String, [SQLValue]) throws -> Void
     ) -> sb_status_t {
         guard let text = sql.utf8String, !text.isEmpty else {
             writeError(err, "SQL must be non-empty UTF-8")

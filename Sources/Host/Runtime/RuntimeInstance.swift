@@ -29,7 +29,7 @@ final class RuntimeInstance: Sendable {
     private let snapshotState: Locked<Snapshot>
     private let pointerState = Locked(PluginPointer(raw: nil))
     private let activity = Locked(Activity())
-    private let storageState = Locked<PluginStorage?>(nil)
+    private let storageState = Locked<(any PluginStore)?>(nil)
     private let liveTimers = Locked<Set<UInt64>>([])
     private let liveResponses = Locked<[UInt64: ResponseSlot]>([:])
 
@@ -61,11 +61,11 @@ final class RuntimeInstance: Sendable {
     // MARK: - Storage
 
     /// The tenant-scoped storage of this (tenant, plugin), opened on first use.
-    func storage() throws -> PluginStorage {
+    func storage() throws -> any PluginStore {
         if let storage = storageState.withLock({ $0 }) { return storage }
         let tenant = snapshot.tenant.id
         let migrations = plugin.manifest.migrations.map { Migration(name: $0.name, sql: $0.sql) }
-        let storage = try environment.storage.storage(tenant: tenant, plugin: plugin.name, migrations: migrations)
+        let storage = try environment.storage.store(tenant: tenant, plugin: plugin.name, migrations: migrations)
         storageState.withLock { $0 = storage }
         return storage
     }
