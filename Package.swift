@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardHost",
                 "SwitchboardStorage",
+                "SwitchboardPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -91,47 +91,65 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     public let configuration: Configuration
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
-    /// Connections not in use (guarded with ``closed`` by the box's lock), and how many are.
-    private let idle: NIOLockedValueBox<[PostgresConnection]>
-    /// Set by ``close()``; read and written only under `idle`'s lock.
-    nonisolated(unsafe) private var closed = false
+    /// The pool: idle connections, how many are open, and whether ``close()`` was called.
+    private struct Pool {
+        var idle: [PostgresConnection] = []
+        var opened = 0
+        var closed = false
+    }
+    private let pool: NIOLockedValueBox<Pool>
+    /// One permit per connection the pool may open (``Configuration/poolSize``).
     private let available: DispatchSemaphore
+    private let connectionConfiguration: PostgresConnection.Configuration
     /// The connection each thread's open transaction holds, and its savepoint depth.
     private let pinned = NIOLockedValueBox<[UInt: (connection: PostgresConnection, depth: Int)]>([:])
     /// Translated SQL by portable SQL text.
     private let translations = NIOLockedValueBox<[String: String]>([:])
 
-    /// Connects the whole pool; fails (and closes what opened) when any connection fails.
+    /// Connects one connection, so a wrong address or password fails here; the pool opens the
+    /// others as calls need them, up to ``Configuration/poolSize``.
     /// - Throws: io naming the server (host:port/database) and PostgreSQL's reason.
     public init(_ configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var connections: [PostgresConnection] = []
-        let connectionConfiguration = PostgresConnection.Configuration(
+        connectionConfiguration = PostgresConnection.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user,
             password: configuration.password, database: configuration.database, tls: .disable)
+        pool = NIOLockedValueBox(Pool())
+        available = DispatchSemaphore(value: max(1, configuration.poolSize))
         do {
-            for index in 0..<max(1, configuration.poolSize) {
-                let connection = try PostgresConnection.connect(
-                    on: group.next(), configuration: connectionConfiguration, id: index, logger: logger
-                ).wait()
-                connections.append(connection)
-                if let schema = configuration.schema {
-                    _ = try connection.simpleQuery("CREATE SCHEMA IF NOT EXISTS \(schema)").wait()
-                    _ = try connection.simpleQuery("SET search_path TO \(schema)").wait()
-                }
+            let first = try connect(id: 0)
+            pool.withLockedValue {
+                $0.idle = [first]
+                $0.opened = 1
             }
         } catch {
-            for connection in connections { _ = try? connection.close().wait() }
             try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    /// A new connection with the configured schema as its search path.
+    private func connect(id: Int) throws -> PostgresConnection {
+        var connection: PostgresConnection?
+        do {
+            let opened = try PostgresConnection.connect(
+                on: group.next(), configuration: connectionConfiguration, id: id, logger: logger
+            ).wait()
+            connection = opened
+            if let schema = configuration.schema {
+                _ = try opened.simpleQuery("CREATE SCHEMA IF NOT EXISTS \(schema)").wait()
+                _ = try opened.simpleQuery("SET search_path TO \(schema)").wait()
+            }
+            return opened
+        } catch {
+            _ = try? connection?.close().wait()
             throw StorageError(
                 .io,
                 "cannot connect to PostgreSQL at \(configuration.host):\(configuration.port)/\(configuration.database): \(Self.describe(error))"
             )
         }
-        idle = NIOLockedValueBox(connections)
-        available = DispatchSemaphore(value: connections.count)
     }
 
     deinit {
@@ -142,10 +160,10 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     /// Closes the pool's connections: idle ones now, busy ones when their call ends. Later calls
     /// fail with io. Idempotent.
     public func close() {
-        let connections = idle.withLockedValue { connections -> [PostgresConnection] in
-            closed = true
-            defer { connections.removeAll() }
-            return connections
+        let connections = pool.withLockedValue { pool -> [PostgresConnection] in
+            pool.closed = true
+            defer { pool.idle.removeAll() }
+            return pool.idle
         }
         for connection in connections { _ = try? connection.close().wait() }
     }
@@ -290,19 +308,44 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
         return try body(connection)
     }
 
+    /// An idle connection, or a new one while fewer than the pool size are open; waits while
+    /// every connection is busy.
     private func checkout() throws -> PostgresConnection {
         available.wait()
-        guard let connection = idle.withLockedValue({ closed ? nil : $0.removeLast() }) else {
+        enum Next { case idle(PostgresConnection), open(Int), closed }
+        let next = pool.withLockedValue { pool -> Next in
+            if pool.closed { return .closed }
+            if let connection = pool.idle.popLast() { return .idle(connection) }
+            pool.opened += 1
+            return .open(pool.opened - 1)
+        }
+        switch next {
+        case .idle(let connection):
+            return connection
+        case .open(let id):
+            do {
+                return try connect(id: id)
+            } catch {
+                pool.withLockedValue { $0.opened -= 1 }
+                available.signal()
+                throw error
+            }
+        case .closed:
             available.signal()
             throw StorageError(.io, "the PostgreSQL pool is closed")
         }
-        return connection
     }
 
     private func checkin(_ connection: PostgresConnection) {
-        let isClosed = idle.withLockedValue { idle in
-            if !closed { idle.append(connection) }
-            return closed
+        // A connection the server or the network closed leaves the pool; a new one replaces it.
+        let broken = connection.isClosed
+        let isClosed = pool.withLockedValue { pool in
+            if broken {
+                pool.opened -= 1
+            } else if !pool.closed {
+                pool.idle.append(connection)
+            }
+            return pool.closed
         }
         if isClosed { _ = try? connection.close().wait() }
         available.signal()

@@ -183,11 +183,23 @@ extension ConversationStore {
         }
     }
 
-    func queueForSending(_ message: MessageRecord, at time: Int64) throws {
+    /// Queue `message` for sending at `time`. `claimed`: the caller sends it itself at once, so
+    /// on PostgreSQL the row starts out held for one lease, as if this host had claimed it, and
+    /// no other host picks it up meanwhile (``releaseOutboxClaim(_:at:)`` gives it back).
+    func queueForSending(_ message: MessageRecord, at time: Int64, claimed: Bool = false) throws {
+        let due = claimed && connection.backend == .postgres ? time + claimLeaseMilliseconds : time
         try connection.run(
             """
-            INSERT INTO outbox(message_id, tenant_id, instance_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)
-            """, [.text(message.id), .text(message.tenantId), .text(message.instanceId), .integer(time)])
+            INSERT INTO outbox(message_id, tenant_id, instance_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            """,
+            [.text(message.id), .text(message.tenantId), .text(message.instanceId), .integer(due), .integer(time)])
+    }
+
+    /// Give back an outbox row this host holds but will not send now: it falls due at `at` for
+    /// whichever host (or this one's send loop) asks first.
+    public func releaseOutboxClaim(_ messageId: String, at: Int64) throws {
+        try connection.run(
+            "UPDATE outbox SET next_attempt_at = ?2 WHERE message_id = ?1", [.text(messageId), .integer(at)])
     }
 
     /// Due outbox entries, oldest first, skipping the ones in `excluding`.

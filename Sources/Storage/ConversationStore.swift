@@ -214,7 +214,8 @@ public final class ConversationStore: Sendable {
         if queueReply, let text = input.immediateReply {
             let record = Self.reply(to: message, text: text, time: time)
             try insert(record)
-            try queueForSending(record, at: time)
+            // Handed to this host's send task at once (``IngestOutcome/reply``): claimed from the start.
+            try queueForSending(record, at: time, claimed: true)
             reply = OutboxItem(message: record, conversation: conversation, contact: contact, attempts: 0)
         } else if queueReply {
             try connection.run(

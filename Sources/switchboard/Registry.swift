@@ -27,7 +27,7 @@ struct RegistryOptions: ParsableArguments {
         return AdminService(
             database: database, catalog: catalog, secrets: InstanceSecrets(box: box, logger: logger),
             apiKeys: APIKeys(database: database),
-            storage: PluginStorageProvider(dataDirectory: configuration.dataDirectory, logger: logger), runtime: nil)
+            storage: try configuration.openPluginStorage(beside: database, logger: logger), runtime: nil)
     }
 
     /// Print one object: JSON with --json, else `key: value` lines.

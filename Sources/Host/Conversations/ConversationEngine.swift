@@ -296,6 +296,8 @@ public final class ConversationEngine: Sendable {
     private func deliverNow(_ item: OutboxItem) {
         let id = item.message.id
         guard sending.claim(id, capacity: settings.concurrency) else {
+            // Stored as claimed by this host: give it back so the send loops (any host's) take it.
+            try? store.releaseOutboxClaim(id, at: StorageClock.milliseconds())
             sendWake.signal()
             return
         }

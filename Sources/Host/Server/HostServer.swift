@@ -28,8 +28,7 @@ public final class HostServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         let database = try configuration.openDatabase(logger: logger)
-        let storage = PluginStorageProvider(
-            dataDirectory: configuration.dataDirectory, logger: logger, sqlDialect: configuration.sqlDialect)
+        let storage = try configuration.openPluginStorage(beside: database, logger: logger)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         apiKeys = APIKeys(database: database)
         runtime = PluginRuntime(

@@ -23,4 +23,14 @@ extension HostConfiguration {
             return (postgres, database.redacted)
         }
     }
+
+    /// The plugin storage beside `database`: one SQLite file per (tenant, plugin) under
+    /// ``dataDirectory``, or, when the registry is on PostgreSQL, the same server (key-value
+    /// rows filtered by tenant and plugin; plugin SQL in a schema and role of its own).
+    public func openPluginStorage(beside database: HostDatabase, logger: Logger) throws -> PluginStorageProvider {
+        if let postgres = database.connection as? PostgresSQLDatabase {
+            return try PluginStorageProvider(postgres: postgres, logger: logger)
+        }
+        return PluginStorageProvider(dataDirectory: dataDirectory, logger: logger, sqlDialect: sqlDialect)
+    }
 }

@@ -4,6 +4,11 @@ import Foundation
 enum Fixtures {
     /// Set (to the test server's URL) when `SWITCHBOARD_TEST_HOST_BACKEND=postgres`: live hosts
     /// then keep their registry and conversations on PostgreSQL instead of `host.sqlite`.
+    /// The test PostgreSQL server scripts/test starts (`SWITCHBOARD_TEST_POSTGRES_URL`).
+    static let postgresURL = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"]
+    /// Under CI the PostgreSQL tests run (and fail without a server) instead of being skipped.
+    static let isCI = ProcessInfo.processInfo.environment["CI"] != nil
+
     static let hostPostgresURL: String? = {
         let environment = ProcessInfo.processInfo.environment
         guard environment["SWITCHBOARD_TEST_HOST_BACKEND"] == "postgres" else { return nil }

@@ -8,7 +8,7 @@ import NIOHTTP1
 /// The built `switchboard serve` in a child process, with an environment of the test's own
 /// (the test runner's `SWITCHBOARD_*` and legacy variables are left out) and its output in a
 /// file. Every wait is a `Task.sleep` poll: nothing blocks Swift's cooperative pool.
-final class ServeProcess {
+final class ServeProcess: @unchecked Sendable {  // Process and the log file are used from one test at a time
     let process = Process()
     let port: Int
     let logFile: String
