@@ -13,7 +13,7 @@ function init(args)
     status = os.getenv("WEBHOOK_KIND") == "status"
     -- WEBHOOK_KIND=human: fromMe messages typed on the phone: stored durably, never answered
     human = os.getenv("WEBHOOK_KIND") == "human"
-    prefix = string.format("BENCH%d%d", os.time() % 100000, tid)
+    prefix = string.format("%s%d%d", os.getenv("WEBHOOK_PREFIX") or "BENCH", os.time() % 100000, tid)
     path = wrk.path
 end
 

@@ -111,6 +111,10 @@ public struct InboundInput: Sendable, Hashable {
     /// The assistant's answer when it is known before the message is stored (the template agent
     /// needs no call): stored and queued for sending in the ingest transaction, with no reply job.
     public var immediateReply: String?
+    /// The host that stores it answers it itself, at once (its reply is streamed to a client
+    /// connected to this host): on PostgreSQL the reply job starts out held for this host
+    /// (``IngestOutcome/replyJobHeld``).
+    public var holdReplyJob = false
 
     public init(
         tenantId: String, instanceId: String, externalId: String, from: String, fromName: String? = nil, text: String,
@@ -141,6 +145,9 @@ public struct IngestOutcome: Sendable, Hashable {
     public var replyQueued: Bool
     /// The immediate reply stored with it, already in the outbox.
     public var reply: OutboxItem?
+    /// Its reply job is held for this host (``InboundInput/holdReplyJob``, PostgreSQL): no other
+    /// host answers it unless the hold runs out; this host answers it, or gives it back.
+    public var replyJobHeld = false
 
     public init(
         message: MessageRecord, conversationId: String, duplicate: Bool, replyQueued: Bool, reply: OutboxItem? = nil

@@ -93,6 +93,24 @@ extension ConversationStore {
             """
     }
 
+    /// The reply job of `inboundId` with its message, conversation and contact, whether due or
+    /// not (nil when there is none): for the host that holds it (``IngestOutcome/replyJobHeld``).
+    public func replyJob(_ inboundId: String) throws -> ReplyJob? {
+        try connection.query(Self.heldReplyJobSQL, [.text(inboundId)]).rows.first.map { row in
+            ReplyJob(
+                message: try Self.message(from: Array(row[0..<15])), conversation: try Self.conversation(from: Array(row[15..<25])),
+                contact: try Self.contact(from: Array(row[25..<32])), attempts: Int(try HostDatabase.integer(row, 32)))
+        }
+    }
+
+    static let heldReplyJobSQL = queueRowsSQL(queue: "reply_jobs", where: "q.message_id = ?1", seq: "message_id", limit: nil)
+
+    /// Give back a reply job this host holds but will not answer now: due at `at` for any host.
+    public func releaseReplyJob(_ inboundId: String, at: Int64) throws {
+        try connection.run(
+            "UPDATE reply_jobs SET next_attempt_at = ?2 WHERE message_id = ?1", [.text(inboundId), .integer(at)])
+    }
+
     /// Store many replies in one transaction (each as ``completeReply(to:text:)`` would).
     public func completeReplies(_ replies: [(inboundId: String, text: String)]) throws
         -> [Result<MessageRecord?, StorageError>]

@@ -217,13 +217,17 @@ public final class ConversationStore: Sendable {
             // Handed to this host's send task at once (``IngestOutcome/reply``): claimed from the start.
             try queueForSending(record, at: time, claimed: true)
             reply = OutboxItem(message: record, conversation: conversation, contact: contact, attempts: 0)
-        } else if queueReply {
-            try connection.run(
-                "INSERT INTO reply_jobs(message_id, tenant_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)",
-                [.text(message.id), .text(input.tenantId), .integer(time)])
         }
-        return IngestOutcome(
+        let held = queueReply && reply == nil && input.holdReplyJob && connection.backend == .postgres
+        if queueReply && reply == nil {
+            try connection.run(
+                "INSERT INTO reply_jobs(message_id, tenant_id, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+                [.text(message.id), .text(input.tenantId), .integer(held ? time + claimLeaseMilliseconds : time), .integer(time)])
+        }
+        var outcome = IngestOutcome(
             message: message, conversationId: conversation.id, duplicate: false, replyQueued: queueReply, reply: reply)
+        outcome.replyJobHeld = held
+        return outcome
     }
 
     /// The assistant's reply to `inbound`, queued for sending.

@@ -85,6 +85,7 @@ struct ConfigurationTests {
         max_send_attempts = 3
         max_agent_attempts = 2
         retry_base_ms = 250
+        max_retry_delay_ms = 4000
         concurrency = 4
         """
 
@@ -112,6 +113,7 @@ struct ConfigurationTests {
         "SWITCHBOARD_CONVERSATIONS_MAX_SEND_ATTEMPTS": "3",
         "SWITCHBOARD_CONVERSATIONS_MAX_AGENT_ATTEMPTS": "2",
         "SWITCHBOARD_CONVERSATIONS_RETRY_BASE_MS": "250",
+        "SWITCHBOARD_CONVERSATIONS_MAX_RETRY_DELAY_MS": "4000",
         "SWITCHBOARD_CONVERSATIONS_CONCURRENCY": "4",
     ]
 
@@ -139,6 +141,7 @@ struct ConfigurationTests {
         #expect(configuration.conversations.maxSendAttempts == 3)
         #expect(configuration.conversations.maxAgentAttempts == 2)
         #expect(configuration.conversations.retryBaseMilliseconds == 250)
+        #expect(configuration.conversations.maxRetryDelayMilliseconds == 4000)
         #expect(configuration.conversations.concurrency == 4)
     }
 

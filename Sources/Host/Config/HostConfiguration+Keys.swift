@@ -100,6 +100,10 @@ extension HostConfiguration {
             apply: { $0.conversations.retryBaseMilliseconds = Int64(try $1.int(10...600_000)) },
             render: { "\($0.conversations.retryBaseMilliseconds)" }),
         Key(
+            section: "conversations", name: "max_retry_delay_ms",
+            apply: { $0.conversations.maxRetryDelayMilliseconds = Int64(try $1.int(10...86_400_000)) },
+            render: { "\($0.conversations.maxRetryDelayMilliseconds)" }),
+        Key(
             section: "conversations", name: "concurrency",
             apply: { $0.conversations.concurrency = try $1.int(1...1024) },
             render: { "\($0.conversations.concurrency)" }),

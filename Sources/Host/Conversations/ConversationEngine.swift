@@ -43,6 +43,7 @@ public final class ConversationEngine: Sendable {
                 sendWake.signal()
             }
             for reply in outcomes.compactMap(\.reply) { self?.deliverNow(reply) }
+            for held in outcomes where held.replyJobHeld { self?.answerNow(held.message.id) }
         }
     }
 
@@ -304,6 +305,24 @@ public final class ConversationEngine: Sendable {
         Task {
             sending.release(id, finished: await deliver(item))
             sendWake.signal()
+        }
+    }
+
+    /// Answer a reply job held for this host (a streamed reply on PostgreSQL: the client waits
+    /// on this host's stream); at capacity it goes back to the queue for any host.
+    private func answerNow(_ inboundId: String) {
+        guard replying.claim(inboundId, capacity: settings.concurrency) else {
+            try? store.releaseReplyJob(inboundId, at: StorageClock.milliseconds())
+            replyWake.signal()
+            return
+        }
+        Task {
+            guard let job = try? store.replyJob(inboundId) else {
+                replying.release(inboundId, finished: true)
+                return
+            }
+            replying.release(inboundId, finished: await answer(job))
+            replyWake.signal()
         }
     }
 

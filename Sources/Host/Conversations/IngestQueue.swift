@@ -34,6 +34,7 @@ final class IngestQueue: Sendable {
     /// `streamed`: the plugin wants the reply piece by piece, so it is never answered immediately.
     func submit(_ input: InboundInput, streamed: Bool = false) -> Result<IngestOutcome, StorageError> {
         var input = input
+        input.holdReplyJob = streamed
         if !streamed && !input.fromHuman, let answer = answerer.load() {
             input.immediateReply = answer(input)
         }
