@@ -250,4 +250,29 @@ struct MigrateDataTests {
         #expect(result.output.contains("tenants"))
         #expect(result.output.contains("database] url"))
     }
+
+    @Test("a failure part way leaves the target empty and names the plugin store that failed")
+    func failureRollsBack() async throws {
+        guard let url = try Self.targetURL() else { return }
+        let seeded = try Self.seed()
+        defer { try? FileManager.default.removeItem(atPath: seeded.data) }
+        // A plugin file whose table PostgreSQL's dialect check refuses (a date function).
+        let directory = "\(seeded.data)/tenants/\(seeded.tenants[1])/plugins"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let bad = try SQLiteConnection(path: directory + "/zzbad.sqlite")
+        try bad.execute("CREATE TABLE stamps(id INTEGER PRIMARY KEY, at TEXT DEFAULT (datetime('now')))")
+
+        let result = try await Self.migrate("--from", "sqlite:\(seeded.data)", "--to", url)
+        #expect(result.status != 0)
+        #expect(result.output.contains("plugin store \(seeded.tenants[1])/zzbad"), "\(result.output)")
+        let postgres = try PostgresSQLDatabase(try PostgresSQLDatabase.Configuration(url: url), logger: Self.logger)
+        defer { postgres.close() }
+        for table in ["tenants", "channel_instances", "messages", "outbox", "plugin_kv", "plugin_sql_schemas"] {
+            #expect(try postgres.query("SELECT count(*) FROM \(table)", []).rows.first?.first == .integer(0), "\(table)")
+        }
+        // Once the file is fixed (here: removed), the same target takes the copy.
+        try FileManager.default.removeItem(atPath: directory + "/zzbad.sqlite")
+        let retry = try await Self.migrate("--from", "sqlite:\(seeded.data)", "--to", url)
+        #expect(retry.status == 0, "\(retry.output)")
+    }
 }

@@ -95,9 +95,9 @@ public struct DataMigration: Sendable {
         } catch let error as DataMigrationError {
             throw error
         } catch let error as StorageError {
-            throw DataMigrationError(.copyFailed, "\(what): \(error.message) (nothing was written to the target)")
+            throw DataMigrationError(.copyFailed, "\(what): \(error.message) (no data was copied to the target)")
         } catch {
-            throw DataMigrationError(.copyFailed, "\(what): \(error) (nothing was written to the target)")
+            throw DataMigrationError(.copyFailed, "\(what): \(error) (no data was copied to the target)")
         }
     }
 }
