@@ -169,6 +169,16 @@ struct MigrateDataTests {
         let provider = try PluginStorageProvider(postgres: postgres, logger: Self.logger)
         let store = try provider.store(tenant: seeded.tenants[0], plugin: "notes", migrations: Self.pluginMigrations)
         #expect(try store.applyMigrations(Self.pluginMigrations) == [])
+        let schema = try postgres.query(
+            "SELECT name FROM plugin_sql_schemas WHERE tenant = ?1 AND plugin = 'notes'", [.text(seeded.tenants[0])]
+        ).rows.first?.first?.stringValue ?? "missing"
+        #expect(
+            try postgres.query("SELECT name FROM \(schema)._sb_migrations ORDER BY seq", []).rows.map { $0.first }
+                == [.text("001_notes"), .text("002_tags")])
+        // A later plugin version's migration is the only one applied.
+        let next = Migration(name: "003_pins", sql: "CREATE TABLE pins(id INTEGER PRIMARY KEY, note_id INTEGER)")
+        #expect(try store.applyMigrations(Self.pluginMigrations + [next]) == ["003_pins"])
+        #expect(result.output.contains("\(seeded.tenants[0])/notes: 2 tables, 9 rows, 2 KV entries"), "\(result.output)")
         let notes = try store.sqlQuery("SELECT id, title, body, score FROM notes ORDER BY id").rows
         #expect(notes.count == 6)
         #expect(notes.first == [.integer(1), .text("note 1"), .blob([1, 0, 255]), .real(0.5)])
