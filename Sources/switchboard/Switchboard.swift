@@ -10,7 +10,7 @@ struct Switchboard: AsyncParsableCommand {
         abstract: "A multi-tenant messaging host that loads channel plugins as shared libraries.",
         subcommands: [
             Serve.self, Tenants.self, Instances.self, APIKeyCommands.self, AssistantCommands.self, Plugins.self,
-            Migrate.self, Seed.self,
+            Migrate.self, MigrateData.self, Seed.self,
             ConfigCommand.self, SDK.self,
         ])
 }
