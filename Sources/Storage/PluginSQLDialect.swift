@@ -136,15 +136,13 @@ public enum PluginSQLDialect {
         // telling reason is the one reported.
         for token in tokens {
             switch token.kind {
-            case .word, .quotedIdentifier where isReservedName(token.text):
-                if isReservedName(token.text) {
-                    return Violation(
-                        offset: token.offset, token: token.text,
-                        reason: "\(token.text) is reserved for the host (_sb_*, pg_*, sqlite_* and information_schema)")
-                }
+            case .word:
+                if isReservedName(token.text) { return reservedNameViolation(token) }
                 if let reason = forbiddenWords[token.upper] {
                     return Violation(offset: token.offset, token: token.text, reason: reason)
                 }
+            case .quotedIdentifier where isReservedName(token.text):
+                return reservedNameViolation(token)
             case .quotedIdentifier where token.text.hasPrefix("`") || token.text.hasPrefix("["):
                 return Violation(offset: token.offset, token: token.text, reason: "quote identifiers with \"…\"")
             case .parameter where token.text.hasPrefix("$") || token.text.hasPrefix(":") || token.text.hasPrefix("@"):
@@ -275,6 +273,13 @@ public enum PluginSQLDialect {
     }
 
     // MARK: - PostgreSQL
+
+    /// A name the host keeps for itself (`_sb_*`, `pg_*`, `sqlite_*`, `information_schema`).
+    private static func reservedNameViolation(_ token: Token) -> Violation {
+        Violation(
+            offset: token.offset, token: token.text,
+            reason: "\(token.text) is reserved for the host (_sb_*, pg_*, sqlite_* and information_schema)")
+    }
 
     /// The statement as PostgreSQL runs it: `?`/`?N` → `$N`, the four column types → BIGINT,
     /// DOUBLE PRECISION, TEXT, BYTEA, and `INTEGER PRIMARY KEY` → an identity column (assigned
