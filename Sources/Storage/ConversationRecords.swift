@@ -174,4 +174,11 @@ public struct OutboxItem: Sendable, Hashable {
     public var conversation: ConversationRecord
     public var contact: ContactRecord
     public var attempts: Int
+
+    public init(message: MessageRecord, conversation: ConversationRecord, contact: ContactRecord, attempts: Int) {
+        self.message = message
+        self.conversation = conversation
+        self.contact = contact
+        self.attempts = attempts
+    }
 }

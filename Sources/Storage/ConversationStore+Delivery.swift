@@ -111,17 +111,19 @@ extension ConversationStore {
             "UPDATE reply_jobs SET next_attempt_at = ?2 WHERE message_id = ?1", [.text(inboundId), .integer(at)])
     }
 
-    /// Store many replies in one transaction (each as ``completeReply(to:text:)`` would).
-    public func completeReplies(_ replies: [(inboundId: String, text: String)]) throws
+    /// Store many replies in one transaction (each as ``completeReply(to:text:claimed:)`` would).
+    public func completeReplies(_ replies: [(inboundId: String, text: String, claimed: Bool)]) throws
         -> [Result<MessageRecord?, StorageError>]
     {
-        try batch(replies) { try completeReply(to: $0.inboundId, text: $0.text) }
+        try batch(replies) { try completeReply(to: $0.inboundId, text: $0.text, claimed: $0.claimed) }
     }
 
     /// Store the assistant's reply to an inbound message and queue it for sending, in one
     /// transaction that also ends the reply job. Returns nil (and ends the job) when the
     /// conversation was paused meanwhile; returns the stored reply when one exists already.
-    public func completeReply(to inboundId: String, text: String) throws -> MessageRecord? {
+    /// `claimed`: the caller sends the reply itself at once (a streamed reply, whose client waits
+    /// on this host), so on PostgreSQL its outbox row starts out held for this host.
+    public func completeReply(to inboundId: String, text: String, claimed: Bool = false) throws -> MessageRecord? {
         try connection.transaction {
             guard let inbound = try message(id: inboundId), let conversation = try conversation(id: inbound.conversationId)
             else {
@@ -141,7 +143,7 @@ extension ConversationStore {
             }
             let reply = Self.reply(to: inbound, text: text, time: time)
             try insert(reply)
-            try queueForSending(reply, at: time)
+            try queueForSending(reply, at: time, claimed: claimed)
             try deleteReplyJob(inboundId)
             return reply
         }

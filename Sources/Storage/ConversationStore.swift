@@ -20,6 +20,9 @@ public final class ConversationStore: Sendable {
     var connection: any SQLDatabase { database.connection }
     var now: @Sendable () -> Int64 { database.now }
 
+    /// The engine underneath (claims and holds exist on PostgreSQL only).
+    public var backend: SQLBackend { connection.backend }
+
     public init(database: HostDatabase, claimLeaseMilliseconds: Int64 = 60_000) {
         self.database = database
         self.claimLeaseMilliseconds = claimLeaseMilliseconds

@@ -190,4 +190,41 @@ struct MultiHostTests {
             }
         }
     }
+
+    @Test(
+        "a streamed web chat streams from whichever host the browser reached",
+        .enabled(if: Fixtures.postgresURL != nil || Fixtures.isCI))
+    func streamOnEitherHost() async throws {
+        try await Cluster.with("multi-host-stream") { cluster in
+            let (a, b) = (cluster.hosts[0], cluster.hosts[1])
+            #expect(try await a.request(.POST, "/admin/v1/tenants", token: Self.token, body: #"{"slug":"acme"}"#).status == 201)
+            let settings = #"{"allowed_origins":["https://shop.example"]}"#
+            let created = try await a.request(
+                .POST, "/admin/v1/instances", token: Self.token,
+                body: #"{"tenant":"acme","plugin":"webchat","name":"site","settings":\#(settings)}"#)
+            #expect(created.status == 201, "\(created.text)")
+            _ = try await a.request(
+                .PUT, "/admin/v1/tenants/acme/assistant", token: Self.token,
+                body: #"{"assistant_name":"Alice","company_name":"Acme"}"#)
+            let keyReply = try await a.request(
+                .POST, "/admin/v1/tenants/acme/api-keys", token: Self.token, body: #"{"scope":"widget","instance":"webchat/site"}"#)
+            let key = try #require(OutboxCrashTests.object(keyReply.text)["key"] as? String, "\(keyReply.text)")
+            let headers = [("Origin", "https://shop.example"), ("Content-Type", "application/json")]
+            #expect(try await Fixtures.eventually(10) {
+                try await b.request(.GET, "/chat/none/history?key=\(key)", headers: headers).status != 404
+            })
+            // Ten streamed chats, alternating hosts: each stream carries its own reply, token by token.
+            for index in 0..<10 {
+                let host = index % 2 == 0 ? a : b
+                let reply = try await host.request(
+                    .POST, "/chat?key=\(key)", body: #"{"message":"Hi number \#(index)","stream":true}"#, headers: headers)
+                #expect(reply.status == 200, "\(reply.text)")
+                let events = WebchatSite.events(LiveHost.Reply(status: reply.status, headers: [], body: Array(reply.text.utf8)))
+                let tokens = events.filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }
+                let done = events.last { $0.name == "done" }?.data
+                #expect(!tokens.isEmpty && tokens.joined() == done?["reply"] as? String, "host \(index % 2): \(reply.text)")
+                #expect((done?["reply"] as? String)?.contains("Alice") == true, "\(reply.text)")
+            }
+        }
+    }
 }

@@ -25,10 +25,10 @@ struct PluginStoreTests {
         #expect(try store.kvDelete(key: "k".bytes))
         #expect(try store.kvDelete(key: "k".bytes) == false)
         #expect(try store.kvGet("k".bytes) == nil)
-        expectCode(.invalidArgument) { try store.kvPut(key: [], value: [1]) }
-        expectCode(.invalidArgument) { try store.kvGet([0xFF, 0xFE]) }
-        expectCode(.invalidArgument) { try store.kvGet([UInt8](repeating: 0x61, count: 1025)) }
-        expectCode(.tooLarge) {
+        expectStorageError(.invalidArgument) { try store.kvPut(key: [], value: [1]) }
+        expectStorageError(.invalidArgument) { try store.kvGet([0xFF, 0xFE]) }
+        expectStorageError(.invalidArgument) { try store.kvGet([UInt8](repeating: 0x61, count: 1025)) }
+        expectStorageError(.tooLarge) {
             try store.kvPut(key: "big".bytes, value: [UInt8](repeating: 0, count: PluginStorage.maxValueBytes + 1))
         }
         try store.kvPut(key: [UInt8](repeating: 0x61, count: 1024), value: [1])
@@ -74,7 +74,7 @@ struct PluginStoreTests {
         #expect(try store.kvList(startAfter: "b/1".bytes).keys == ["é".bytes])
         #expect(try store.kvList(prefix: "a/".bytes, startAfter: "0".bytes).keys.count == 4, "startAfter before the prefix")
         #expect(try store.kvList(prefix: "zz".bytes).keys.isEmpty)
-        expectCode(.invalidArgument) { try store.kvList(limit: -1) }
+        expectStorageError(.invalidArgument) { try store.kvList(limit: -1) }
     }
 
     @Test("KV: compare-and-swap — absent, match, mismatch, delete, expired counts as absent", arguments: Backends.all)
@@ -83,9 +83,9 @@ struct PluginStoreTests {
         let store = try PluginStorageFixture(backend, now: clock.now).store()
         try store.kvCompareAndSwap(key: "k".bytes, expected: nil, desired: "v1".bytes)
         #expect(try store.kvGet("k".bytes) == "v1".bytes)
-        let exists = expectCode(.conflict) { try store.kvCompareAndSwap(key: "k".bytes, expected: nil, desired: "x".bytes) }
+        let exists = expectStorageError(.conflict) { try store.kvCompareAndSwap(key: "k".bytes, expected: nil, desired: "x".bytes) }
         #expect(exists?.message.contains("exists") == true)
-        let differs = expectCode(.conflict) {
+        let differs = expectStorageError(.conflict) {
             try store.kvCompareAndSwap(key: "k".bytes, expected: "nope".bytes, desired: "x".bytes)
         }
         #expect(differs?.message.contains("differs") == true)
@@ -93,7 +93,7 @@ struct PluginStoreTests {
         try store.kvCompareAndSwap(key: "k".bytes, expected: "v1".bytes, desired: "v2".bytes, ttlMs: 50)
         #expect(try store.kvGet("k".bytes) == "v2".bytes)
         clock.advance(byMilliseconds: 50)
-        let absent = expectCode(.conflict) {
+        let absent = expectStorageError(.conflict) {
             try store.kvCompareAndSwap(key: "k".bytes, expected: "v2".bytes, desired: "x".bytes)
         }
         #expect(absent?.message.contains("absent") == true)
@@ -132,14 +132,14 @@ struct PluginStoreTests {
         store = try fixture.store(migrations: [Self.notes, Self.tags])
         try store.sqlRun("UPDATE notes SET tag = ?1", ["t"])
         #expect(try store.applyMigrations([Self.notes, Self.tags]) == [])
-        let missing = expectCode(.conflict) { try fixture.store(migrations: [Self.notes]) }
+        let missing = expectStorageError(.conflict) { try fixture.store(migrations: [Self.notes]) }
         #expect(missing?.message.contains("002_tags") == true, "\(String(describing: missing))")
-        expectCode(.conflict) { try fixture.store(migrations: [Self.tags, Self.notes]) }
+        expectStorageError(.conflict) { try fixture.store(migrations: [Self.tags, Self.notes]) }
         let outside = Migration(name: "003_old", sql: "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT)")
-        expectCode(.invalidArgument) { try fixture.store(migrations: [Self.notes, Self.tags, outside]) }
+        expectStorageError(.invalidArgument) { try fixture.store(migrations: [Self.notes, Self.tags, outside]) }
         let broken = Migration(name: "003_broken", sql: "CREATE TABLE half(x TEXT); CREATE TABLE notes(x TEXT)")
-        expectCode(.invalidArgument) { try fixture.store(migrations: [Self.notes, Self.tags, broken]) }
-        expectCode(.invalidArgument) { try store.sqlQuery("SELECT * FROM half") }
+        expectStorageError(.invalidArgument) { try fixture.store(migrations: [Self.notes, Self.tags, broken]) }
+        expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT * FROM half") }
         #expect(try store.sqlQuery("SELECT body, tag FROM notes").rows == [["kept", "t"]])
     }
 
@@ -165,14 +165,14 @@ struct PluginStoreTests {
     func sqlErrors(backend: SQLBackend) throws {
         let store = try PluginStorageFixture(backend).store(migrations: [Self.notes])
         try store.sqlRun("INSERT INTO notes(body) VALUES (?1)", ["one"])
-        expectCode(.conflict) { try store.sqlRun("INSERT INTO notes(body) VALUES (?1)", ["one"]) }
-        expectCode(.conflict) { try store.sqlRun("INSERT INTO notes(body) VALUES (?1)", [.null]) }
-        expectCode(.invalidArgument) { try store.sqlQuery("SELECT nope FROM notes") }
-        expectCode(.invalidArgument) { try store.sqlQuery("SELECT * FROM no_such_table") }
-        expectCode(.invalidArgument) { try store.sqlQuery("SELECT FROM WHERE") }
-        expectCode(.invalidArgument) { try store.sqlRun("INSERT INTO notes(body) VALUES ('a'); INSERT INTO notes(body) VALUES ('b')") }
-        expectCode(.invalidArgument) { try store.sqlQuery("SELECT ?1 FROM notes", [1, 2]) }
-        let dialect = expectCode(.invalidArgument) { try store.sqlRun("INSERT OR REPLACE INTO notes(body) VALUES ('x')") }
+        expectStorageError(.conflict) { try store.sqlRun("INSERT INTO notes(body) VALUES (?1)", ["one"]) }
+        expectStorageError(.conflict) { try store.sqlRun("INSERT INTO notes(body) VALUES (?1)", [.null]) }
+        expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT nope FROM notes") }
+        expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT * FROM no_such_table") }
+        expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT FROM WHERE") }
+        expectStorageError(.invalidArgument) { try store.sqlRun("INSERT INTO notes(body) VALUES ('a'); INSERT INTO notes(body) VALUES ('b')") }
+        expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT ?1 FROM notes", [1, 2]) }
+        let dialect = expectStorageError(.invalidArgument) { try store.sqlRun("INSERT OR REPLACE INTO notes(body) VALUES ('x')") }
         #expect(dialect?.message.contains("portable SQL") == true)
         #expect(try store.sqlQuery("SELECT body FROM notes").rows == [["one"]], "nothing else was written")
     }
@@ -182,7 +182,7 @@ struct PluginStoreTests {
         let limits = PluginSQLTimeLimits(statementMilliseconds: 200, migrationMilliseconds: 5_000)
         let store = try PluginStorageFixture(backend, timeLimits: limits).store()
         let started = Date()
-        expectCode(.timeout) {
+        expectStorageError(.timeout) {
             try store.sqlQuery(
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) FROM c")
         }
@@ -205,7 +205,7 @@ struct PluginStoreTests {
         try a.sqlRun("INSERT INTO notes(body) VALUES (?1)", ["secret of A"])
         try a.sqlRun("CREATE TABLE only_a(x TEXT)")
         #expect(try b.sqlQuery("SELECT count(*) FROM notes").rows == [[0]])
-        expectCode(.invalidArgument) { try b.sqlQuery("SELECT * FROM only_a") }
+        expectStorageError(.invalidArgument) { try b.sqlQuery("SELECT * FROM only_a") }
         switch backend {
         case .postgres:
             let schema = try #require((a as? PostgresPluginStore)?.schema)
@@ -214,11 +214,11 @@ struct PluginStoreTests {
                 "INSERT INTO \(schema).notes(body) VALUES ('from B')", "DROP TABLE \(schema).only_a",
                 "CREATE TABLE \(schema).planted(x TEXT)",
             ] {
-                let error = expectCode(.denied) { try b.sqlRun(sql) }
+                let error = expectStorageError(.denied) { try b.sqlRun(sql) }
                 #expect(error?.message.contains("permission denied") == true, "\(sql): \(String(describing: error))")
             }
         case .sqlite:
-            expectCode(.invalidArgument) { try b.sqlQuery("SELECT * FROM alpha.notes") }
+            expectStorageError(.invalidArgument) { try b.sqlQuery("SELECT * FROM alpha.notes") }
         }
         #expect(try a.sqlQuery("SELECT body FROM notes").rows == [["secret of A"]])
     }
@@ -228,15 +228,15 @@ struct PluginStoreTests {
         let fixture = try PluginStorageFixture(backend)
         let store = try fixture.store(migrations: [Self.notes])
         for sql in ["SELECT * FROM _sb_migrations", "DELETE FROM _sb_migrations", "SELECT * FROM _sb_kv"] {
-            expectCode(.denied) { try store.sqlRun(sql) }
+            expectStorageError(.denied) { try store.sqlRun(sql) }
         }
         if backend == .postgres {
             let host = try #require(fixture.hostSchema)
             for table in ["plugin_kv", "plugin_sql_schemas"] {
-                expectCode(.denied) { try store.sqlQuery("SELECT * FROM \(host).\(table)") }
-                expectCode(.invalidArgument) { try store.sqlQuery("SELECT * FROM \(table)") }
+                expectStorageError(.denied) { try store.sqlQuery("SELECT * FROM \(host).\(table)") }
+                expectStorageError(.invalidArgument) { try store.sqlQuery("SELECT * FROM \(table)") }
             }
-            expectCode(.denied) { try store.sqlRun("CREATE TABLE public.planted(x TEXT)") }
+            expectStorageError(.denied) { try store.sqlRun("CREATE TABLE public.planted(x TEXT)") }
         }
     }
 
@@ -254,7 +254,7 @@ struct PluginStoreTests {
         let again = try fixture.store("alpha", migrations: [])
         #expect(again !== a)
         #expect(try again.kvGet("k".bytes) == nil)
-        expectCode(.invalidArgument) { try again.sqlQuery("SELECT * FROM notes") }
+        expectStorageError(.invalidArgument) { try again.sqlQuery("SELECT * FROM notes") }
         #expect(try b.kvGet("k".bytes) == [1])
         #expect(try b.sqlQuery("SELECT count(*) FROM notes").rows == [[1]])
         if let schema, let database = fixture.database {
@@ -282,7 +282,7 @@ struct PluginStoreTests {
             "CREATE SCHEMA planted", "CREATE TABLE public.planted(x int)", "CREATE ROLE planted",
             "SELECT pg_read_file('/etc/hostname')",
         ] {
-            let error = expectCode(.denied) {
+            let error = expectStorageError(.denied) {
                 try database.withLocalSettings(role: a.schema, searchPath: [a.schema], statementTimeoutMilliseconds: 1_000) {
                     try database.execute(sql)
                 }
@@ -303,22 +303,3 @@ struct PluginStoreTests {
         }
     }
 }
-
-/// Expects `body` to throw a StorageError with `code`; returns it for further checks.
-@discardableResult
-func expectCode<T>(
-    _ code: StorageError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T
-) -> StorageError? {
-    do {
-        let value = try body()
-        Issue.record("expected \(code), but the call succeeded with \(value)", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as StorageError {
-        #expect(error.code == code, "got \(error)", sourceLocation: sourceLocation)
-        return error
-    } catch {
-        Issue.record("expected StorageError \(code), got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
-}
-

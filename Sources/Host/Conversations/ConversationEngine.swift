@@ -19,7 +19,7 @@ public final class ConversationEngine: Sendable {
     private let sending = WorkClaims()
     private let limiter: Locked<RateLimiter>
     /// Replies and send reports are committed in batches, like inbound messages.
-    private let replyCommits: BatchCommitter<(inboundId: String, text: String), MessageRecord?>
+    private let replyCommits: BatchCommitter<(inboundId: String, text: String, claimed: Bool), MessageRecord?>
     private let sendCommits: BatchCommitter<ConversationStore.SentReport, Void>
 
     public init(
@@ -178,7 +178,16 @@ public final class ConversationEngine: Sendable {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw AgentError(.malformed, "the agent answered with an empty reply", retryable: false)
             }
-            if try await replyCommits.submit((inbound.id, text)).get() != nil { sendWake.signal() }
+            // A streamed reply is sent by this host, whose plugin instance holds the client's stream
+            // (on PostgreSQL another host could otherwise claim it); others go through the queue.
+            let sendHere = streaming && store.backend == .postgres
+            if let reply = try await replyCommits.submit((inbound.id, text, sendHere)).get() {
+                if sendHere {
+                    deliverNow(OutboxItem(message: reply, conversation: job.conversation, contact: job.contact, attempts: 0))
+                } else {
+                    sendWake.signal()
+                }
+            }
             streams.finish(inbound.id)
             runtime.metrics.increment("switchboard_agent_replies_total", labels: [("outcome", "ok")])
             return true

@@ -53,11 +53,12 @@ final class ServeProcess: @unchecked Sendable {  // Process and the log file are
     var output: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     /// One HTTP request over loopback; `token` adds the admin bearer header.
-    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: String? = nil) async throws
-        -> (status: Int, text: String)
-    {
+    func request(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, body: String? = nil, headers: [(String, String)] = []
+    ) async throws -> (status: Int, text: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
