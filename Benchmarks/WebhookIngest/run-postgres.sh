@@ -64,10 +64,11 @@ instance() { # port
 healthy() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/webhook/evolution/bench/health" > /dev/null && return 0; sleep 0.1; done; return 1; }
 warm() { wrk -t1 -c8 -d2s -s "$HERE/webhook.lua" "http://127.0.0.1:$1/webhook/evolution/bench" > /dev/null; }
 
-wrk_run() { # port connections prefix -> prints "req/s p50 p99"
+wrk_run() { # port connections prefix -> prints "req/s p50 p99 non-2xx=N"
     WEBHOOK_PREFIX=$3 wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$HERE/webhook.lua" \
         "http://127.0.0.1:$1/webhook/evolution/bench" > "$WORK/wrk-$3.txt"
-    awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s %s %s\n", r, p50, p99}' "$WORK/wrk-$3.txt"
+    awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+        END {printf "%s %s %s non-2xx=%d\n", r, p50, p99, bad}' "$WORK/wrk-$3.txt"
 }
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $CONNECTIONS connections, $THREADS wrk threads, $DURATION per run"
 HALF=$((CONNECTIONS / 2))

@@ -28,12 +28,16 @@ final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendab
     private var queue: [Ticket] = []
     private var stopped = false
 
-    init(name: String, maxBatch: Int = 512, process: @escaping Process) {
+    /// - Parameter writers: threads taking batches off the queue; more than one only where the
+    ///   database commits concurrently (PostgreSQL), never on SQLite's single writer.
+    init(name: String, maxBatch: Int = 512, writers: Int = 1, process: @escaping Process) {
         self.process = process
         self.maxBatch = maxBatch
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = name
-        thread.start()
+        for index in 0..<max(1, writers) {
+            let thread = Thread { [unowned self] in self.run() }
+            thread.name = writers > 1 ? "\(name)-\(index)" : name
+            thread.start()
+        }
     }
 
     /// Process one item; returns once its batch is committed. Blocks the calling thread: for
@@ -60,7 +64,7 @@ final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendab
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 

@@ -9,13 +9,36 @@ final class IngestQueue: Sendable {
     private let observer = Locked<(@Sendable ([IngestOutcome]) -> Void)?>(nil)
     private let answerer = Locked<(@Sendable (InboundInput) -> String?)?>(nil)
 
+    /// On PostgreSQL several writers commit batches at once. Each batch is stored in one order
+    /// (instance, then thread), so two batches lock shared contact and conversation rows in the
+    /// same order and never deadlock; a batch that still loses a serialization race is retried.
     init(store: ConversationStore, handoffPause: Int64) {
         let observer = self.observer
-        committer = BatchCommitter(name: "switchboard-ingest") { inputs in
-            let results = try store.ingest(inputs, handoffPause: handoffPause)
-            let stored = results.compactMap { try? $0.get() }
-            if !stored.isEmpty, let notify = observer.load() { notify(stored) }
-            return results
+        let concurrent = store.backend == .postgres
+        committer = BatchCommitter(name: "switchboard-ingest", writers: concurrent ? 4 : 1) { inputs in
+            let order = concurrent ? Self.lockOrder(inputs) : Array(inputs.indices)
+            var attempt = 0
+            while true {
+                do {
+                    let sorted = try store.ingest(order.map { inputs[$0] }, handoffPause: handoffPause)
+                    var results = sorted
+                    for (position, index) in order.enumerated() { results[index] = sorted[position] }
+                    let stored = results.compactMap { try? $0.get() }
+                    if !stored.isEmpty, let notify = observer.load() { notify(stored) }
+                    return results
+                } catch let error as StorageError where error.code == .busy && attempt < 3 {
+                    attempt += 1
+                }
+            }
+        }
+    }
+
+    /// Indices of `inputs` sorted by instance, then thread (the plugin's key, else the sender).
+    static func lockOrder(_ inputs: [InboundInput]) -> [Int] {
+        inputs.indices.sorted { a, b in
+            let left = (inputs[a].instanceId, inputs[a].threadKey ?? inputs[a].from)
+            let right = (inputs[b].instanceId, inputs[b].threadKey ?? inputs[b].from)
+            return left != right ? left < right : a < b
         }
     }
 
