@@ -130,6 +130,19 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
         }
     }
 
+    /// A connection outside the pool, for ``listen(channel:onNotification:)``.
+    func connectForListening() async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(
+                on: group.next(), configuration: connectionConfiguration, id: 10_000, logger: logger
+            ).get()
+        } catch {
+            throw StorageError(.io, "cannot connect to PostgreSQL to listen: \(Self.describe(error))")
+        }
+    }
+
+    var listenLogger: Logger { logger }
+
     /// A new connection with the configured schema as its search path.
     private func connect(id: Int) throws -> PostgresConnection {
         var connection: PostgresConnection?

@@ -33,7 +33,14 @@ extension HostDatabase {
         try connection.run(
             "INSERT INTO registry_changes(kind, subject, at, origin) VALUES (?1, ?2, ?3, ?4)",
             [.text(kind.rawValue), .text(subject), .integer(now()), .text(origin)])
+        if connection.backend == .postgres {
+            // Delivered when the transaction commits, to every host listening (RegistryWatcher).
+            _ = try connection.query("SELECT pg_notify(?1, '')", [.text(Self.changeChannel)])
+        }
     }
+
+    /// The `LISTEN` channel that announces committed registry changes on PostgreSQL.
+    public static let changeChannel = "switchboard_registry"
 
     /// The advisory lock key of the change log on PostgreSQL.
     static let changeLogLock: Int64 = 0x5357_4243_4847  // "SWBCHG"

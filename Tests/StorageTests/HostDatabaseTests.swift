@@ -1,3 +1,5 @@
+import Foundation
+import SwitchboardPostgres
 import Testing
 
 @testable import SwitchboardStorage
@@ -152,5 +154,45 @@ struct HostDatabaseTests {
             }
             #expect(try host.listInstances().count == 3)
         }
+    }
+}
+
+@Suite("Registry changes on PostgreSQL")
+struct RegistryNotifyTests {
+    @Test(
+        "a committed registry write is announced with NOTIFY; a rolled-back one is not",
+        arguments: Backends.all.filter { $0 == .postgres })
+    func notify(backend: SQLBackend) async throws {
+        let postgres = try #require(try Backends.open(backend) as? PostgresSQLDatabase)
+        let host = try HostDatabase(database: postgres, description: "notify", logger: quietLogger)
+        let heard = Heard()
+        let listener = try postgres.listen(channel: HostDatabase.changeChannel) { heard.add() }
+        defer { listener.close() }
+        // The listener announces itself once connected; wait for that, then count from there.
+        #expect(await heard.waitFor(1))
+        struct Abort: Error {}
+        _ = try? host.connection.transaction { () throws -> Void in
+            _ = try host.createTenant(slug: "never", name: "Never")
+            throw Abort()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(heard.count == 1, "a rolled-back write announced nothing")
+        _ = try host.createTenant(slug: "acme", name: "Acme")
+        #expect(await heard.waitFor(2), "the committed write was announced")
+    }
+}
+
+/// Counts notifications from the listener's task.
+final class Heard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var count: Int { lock.withLock { value } }
+    func add() { lock.withLock { value += 1 } }
+    func waitFor(_ target: Int) async -> Bool {
+        for _ in 0..<100 {
+            if count >= target { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

@@ -74,11 +74,15 @@ final class RegistryWatcher: Sendable {
         }
     }
 
-    /// Poll four times a second until cancelled; prune day-old change rows now and then.
+    /// Woken by a `NOTIFY` on PostgreSQL, so a change applies without waiting for the next poll.
+    let wakeup = Wakeup()
+
+    /// Poll four times a second (sooner when woken) until cancelled; prune day-old change rows
+    /// now and then.
     func run() async {
         var ticks = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
+            await wakeup.wait(timeout: .milliseconds(250))
             if Task.isCancelled { return }
             await poll()
             ticks += 1

@@ -18,6 +18,8 @@ public final class HostServer: Sendable {
     public let conversations: ConversationEngine
     public let logger: Logger
     let watcher: RegistryWatcher
+    /// The registry change `LISTEN` on PostgreSQL (nil on SQLite).
+    private let listener: PostgresListener?
     let httpClient: HTTPClient
     let ready = ReadyFlag()
     /// The service group while ``run(onServerRunning:)`` serves, for ``stop()``.
@@ -52,6 +54,10 @@ public final class HostServer: Sendable {
             makeBackend: { [httpClient] in SwitchboardHost.makeBackend($0, httpClient: httpClient) })
         watcher = try RegistryWatcher(
             database: database, runtime: runtime, storage: storage, assistants: conversations.assistants, logger: logger)
+        // On PostgreSQL another host's registry change arrives as a NOTIFY: apply it at once.
+        listener = try (database.connection as? PostgresSQLDatabase).map { [watcher] postgres in
+            try postgres.listen(channel: HostDatabase.changeChannel) { watcher.wakeup.signal() }
+        }
     }
 
     /// Load plugins, create the config file's instances, start instances.
@@ -135,6 +141,7 @@ public final class HostServer: Sendable {
         await runtime.shutdown()
         try? await httpClient.shutdown()
         // PostgreSQL connections go now rather than when the last reference does.
+        listener?.close()
         (runtime.environment.database.connection as? PostgresSQLDatabase)?.close()
     }
 
