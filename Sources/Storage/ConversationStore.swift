@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 
 /// Contacts, conversations, messages, the assistant's reply jobs and the outbox, in the host's
@@ -117,27 +116,17 @@ public final class ConversationStore: Sendable {
         DROP TABLE inbound_messages;
         """
 
-    /// Migration 005 on PostgreSQL: the same tables with PostgreSQL's JSON checks and an
-    /// insertion-order `seq` column (SQLite's `rowid`) where the stores order or page by it. A
-    /// PostgreSQL database starts empty, so no received messages move over.
-    static let postgresSchema: String = {
-        var sql = schema
-        for (from, to) in [
-            ("CHECK(attachments IS NULL OR json_valid(attachments))", "CHECK(attachments IS NULL OR CAST(attachments AS jsonb) IS NOT NULL)"),
-            ("CHECK(metadata IS NULL OR json_valid(metadata))", "CHECK(metadata IS NULL OR CAST(metadata AS jsonb) IS NOT NULL)"),
-        ] {
-            precondition(sql.contains(from), "005_conversations: \(from) is not in its SQL")
-            sql = sql.replacingOccurrences(of: from, with: to)
-        }
-        return sql + """
-            ALTER TABLE messages ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
-            CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);
-            CREATE INDEX messages_instance_seq ON messages(instance_id, seq);
-            ALTER TABLE reply_jobs ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
-            ALTER TABLE outbox ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
-            DROP TABLE inbound_messages;
-            """
-    }()
+    /// What migration 005 adds on PostgreSQL (after ``schema`` with its JSON checks rewritten,
+    /// and without ``moveInboundMessages``: a PostgreSQL database starts empty): the
+    /// insertion-order `seq` column (SQLite's `rowid`) where the stores order or page by it.
+    static let postgresAdditions = """
+        ALTER TABLE messages ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+        CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);
+        CREATE INDEX messages_instance_seq ON messages(instance_id, seq);
+        ALTER TABLE reply_jobs ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+        ALTER TABLE outbox ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+        DROP TABLE inbound_messages;
+        """
 
     static let messageColumns = """
         id, tenant_id, instance_id, conversation_id, direction, author, text, attachments, status, external_id, \

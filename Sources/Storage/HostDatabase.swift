@@ -117,7 +117,14 @@ public final class HostDatabase: Sendable {
             ]),
         Migration(
             name: "005_conversations", sql: ConversationStore.schema + ConversationStore.moveInboundMessages,
-            postgresSQL: ConversationStore.postgresSchema),
+            postgres: [
+                "CHECK(attachments IS NULL OR json_valid(attachments))":
+                    "CHECK(attachments IS NULL OR CAST(attachments AS jsonb) IS NOT NULL)",
+                "CHECK(metadata IS NULL OR json_valid(metadata))":
+                    "CHECK(metadata IS NULL OR CAST(metadata AS jsonb) IS NOT NULL)",
+                ConversationStore.moveInboundMessages: "",
+            ],
+            appending: ConversationStore.postgresAdditions),
         Migration(
             name: "006_assistants",
             sql: """
