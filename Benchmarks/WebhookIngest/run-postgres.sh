@@ -17,15 +17,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
-HERE=Benchmarks/WebhookIngest
-export SWITCHBOARD_BENCHMARKS=1
-
-swift build -c release --scratch-path .build-bench --product switchboard
-swift build -c release --scratch-path .build-bench --product Evolution
-BIN=$(swift build -c release --scratch-path .build-bench --show-bin-path)
-cp Package.resolved "$HERE/HelloHummingbird/Package.resolved"
-swift build -c release --package-path "$HERE/HelloHummingbird" --scratch-path .build-bench-hello
-HELLO=$(swift build -c release --package-path "$HERE/HelloHummingbird" --scratch-path .build-bench-hello --show-bin-path)/HelloHummingbird
+. Benchmarks/WebhookIngest/build.sh
 
 eval "$(scripts/postgres start)"
 WORK=$(mktemp -d)

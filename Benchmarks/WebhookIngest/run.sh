@@ -12,15 +12,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
 SB_PORT=${SB_PORT:-28517}
 HELLO_PORT=${HELLO_PORT:-28518}
-HERE=Benchmarks/WebhookIngest
-export SWITCHBOARD_BENCHMARKS=1
-
-swift build -c release --scratch-path .build-bench --product switchboard
-swift build -c release --scratch-path .build-bench --product Evolution
-BIN=$(swift build -c release --scratch-path .build-bench --show-bin-path)
-cp Package.resolved "$HERE/HelloHummingbird/Package.resolved"
-swift build -c release --package-path "$HERE/HelloHummingbird" --scratch-path .build-bench-hello
-HELLO=$(swift build -c release --package-path "$HERE/HelloHummingbird" --scratch-path .build-bench-hello --show-bin-path)/HelloHummingbird
+. Benchmarks/WebhookIngest/build.sh
 
 WORK=$(mktemp -d)
 cat > "$WORK/switchboard.toml" <<TOML
