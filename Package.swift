@@ -213,6 +213,16 @@ if ProcessInfo.processInfo.environment["SWITCHBOARD_BENCHMARKS"] != nil {
     )
     package.products.append(
         .executable(name: "switchboard-conversation-benchmark", targets: ["ConversationBenchmark"]))
+    // The conversation store alone: inbound messages and send reports per second by batch size.
+    package.targets.append(
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["SwitchboardStorage", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(.executable(name: "switchboard-store-benchmark", targets: ["StoreBenchmark"]))
     // A Swift SDK plugin whose hooks do nothing: the subject of the SDK hook round-trip benchmark.
     package.targets.append(
         .target(

@@ -88,6 +88,7 @@ public final class PostgresSQLDatabase: SQLDatabase, @unchecked Sendable {
     }
 
     public var backend: SQLBackend { .postgres }
+    public var namespace: String? { configuration.schema }
     public let configuration: Configuration
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger

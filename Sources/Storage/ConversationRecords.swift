@@ -182,3 +182,20 @@ public struct OutboxItem: Sendable, Hashable {
         self.attempts = attempts
     }
 }
+
+/// One write of the conversation core, for ``ConversationStore/write(_:handoffPause:)``.
+public enum ConversationWrite: Sendable {
+    /// An inbound message (``ConversationStore/ingest(_:handoffPause:)``).
+    case inbound(InboundInput)
+    /// The assistant's reply (``ConversationStore/completeReply(to:text:claimed:)``).
+    case reply(inboundId: String, text: String, claimed: Bool)
+    /// A plugin took an outbound message (``ConversationStore/markSent(_:externalId:status:)``).
+    case sent(ConversationStore.SentReport)
+}
+
+/// What a ``ConversationWrite`` stored.
+public enum ConversationWritten: Sendable {
+    case inbound(IngestOutcome)
+    case reply(MessageRecord?)
+    case sent
+}

@@ -215,9 +215,12 @@ extension ConversationStore {
             [.text(message.id), .text(message.tenantId), .text(message.instanceId), .integer(due), .integer(time)])
     }
 
-    /// Give back an outbox row this host holds but will not send now: it falls due at `at` for
-    /// whichever host (or this one's send loop) asks first.
+    /// Give back an outbox row this host holds but will not send now: on PostgreSQL it falls due
+    /// at `at` for whichever host (or this one's send loop) asks first. On SQLite a row is never
+    /// held (``queueForSending(_:at:claimed:)`` stores it due), so there is nothing to write.
     public func releaseOutboxClaim(_ messageId: String, at: Int64) throws {
+        // On SQLite a row stored claimed is due at once already (one host, nothing to give back).
+        guard connection.backend == .postgres else { return }
         try connection.run(
             "UPDATE outbox SET next_attempt_at = ?2 WHERE message_id = ?1", [.text(messageId), .integer(at)])
     }
@@ -244,20 +247,26 @@ extension ConversationStore {
 
     /// Record many sends in one transaction (each as ``markSent(_:externalId:status:)`` would).
     public func markSent(_ reports: [SentReport]) throws -> [Result<Void, StorageError>] {
-        try batch(reports) { try markSent($0.messageId, externalId: $0.externalId, status: $0.status) }
+        try batch(reports) { try recordSent($0) }
     }
 
     /// The plugin took the message: it leaves the outbox with the channel's id and status.
     public func markSent(_ messageId: String, externalId: String?, status: MessageStatus = .sent) throws {
         try connection.transaction {
-            try connection.run(
-                """
-                UPDATE messages SET status = ?2, external_id = coalesce(?3, external_id), error = NULL, updated_at = ?4
-                WHERE id = ?1
-                """,
-                [.text(messageId), .text(status.rawValue), externalId.map(SQLValue.text) ?? .null, .integer(now())])
-            try connection.run("DELETE FROM outbox WHERE message_id = ?1", [.text(messageId)])
+            try recordSent(SentReport(messageId: messageId, externalId: externalId, status: status))
         }
+    }
+
+    /// ``markSent(_:externalId:status:)`` inside the caller's transaction.
+    func recordSent(_ report: SentReport) throws {
+        try connection.run(
+            """
+            UPDATE messages SET status = ?2, external_id = coalesce(?3, external_id), error = NULL, updated_at = ?4
+            WHERE id = ?1
+            """,
+            [.text(report.messageId), .text(report.status.rawValue), report.externalId.map(SQLValue.text) ?? .null,
+             .integer(now())])
+        try connection.run("DELETE FROM outbox WHERE message_id = ?1", [.text(report.messageId)])
     }
 
     /// The send failed for now: try again at `at`, keeping the error on the message.

@@ -147,6 +147,25 @@ public final class ConversationStore: Sendable {
         try batch(inputs) { try ingestOne($0, handoffPause: handoffPause) }
     }
 
+    /// Store a mix of writes in one transaction (group commit of everything the conversation
+    /// core writes often: inbound messages, the assistant's replies, send reports), each as its
+    /// own method would, one failing item failing alone.
+    public func write(_ items: [ConversationWrite], handoffPause: Int64) throws
+        -> [Result<ConversationWritten, StorageError>]
+    {
+        try batch(items) { item in
+            switch item {
+            case .inbound(let input):
+                return .inbound(try ingestOne(input, handoffPause: handoffPause))
+            case .reply(let inboundId, let text, let claimed):
+                return .reply(try completeReply(to: inboundId, text: text, claimed: claimed))
+            case .sent(let report):
+                try recordSent(report)
+                return .sent
+            }
+        }
+    }
+
     /// Run `body` for each item in one transaction, so one failing item is rolled back alone and
     /// reported in its place while the rest commit. The batch first runs with no savepoints (the
     /// common case: nothing fails, two statements fewer per item); when an item fails, the whole
@@ -231,9 +250,24 @@ public final class ConversationStore: Sendable {
             createdAt: time, updatedAt: time)
     }
 
+    /// The contact `externalId` of the instance, created or its name updated as needed. A known
+    /// contact whose name did not change is only read: no row is written, so a busy contact costs
+    /// no page in the commit.
     private func upsertContact(tenantId: String, instanceId: String, externalId: String, name: String?, time: Int64)
         throws -> ContactRecord
     {
+        if let row = try connection.query(
+            "SELECT \(Self.contactColumns) FROM contacts WHERE instance_id = ?1 AND external_id = ?2",
+            [.text(instanceId), .text(externalId)]
+        ).rows.first {
+            var contact = try Self.contact(from: row)
+            guard let name, name != contact.name else { return contact }
+            try connection.run(
+                "UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1", [.text(contact.id), .text(name), .integer(time)])
+            contact.name = name
+            contact.updatedAt = time
+            return contact
+        }
         let row = try connection.query(
             """
             INSERT INTO contacts(id, tenant_id, instance_id, external_id, name, created_at, updated_at)

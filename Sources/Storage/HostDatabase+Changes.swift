@@ -35,12 +35,17 @@ extension HostDatabase {
             [.text(kind.rawValue), .text(subject), .integer(now()), .text(origin)])
         if connection.backend == .postgres {
             // Delivered when the transaction commits, to every host listening (RegistryWatcher).
-            _ = try connection.query("SELECT pg_notify(?1, '')", [.text(Self.changeChannel)])
+            _ = try connection.query("SELECT pg_notify(?1, '')", [.text(changeChannel)])
         }
     }
 
-    /// The `LISTEN` channel that announces committed registry changes on PostgreSQL.
-    public static let changeChannel = "switchboard_registry"
+    /// The `LISTEN` channel that announces committed registry changes on PostgreSQL:
+    /// `switchboard_registry`, or `switchboard_registry_<schema>` for an install in a schema of
+    /// its own (notifications reach every session of the database, whatever its schema).
+    public var changeChannel: String {
+        guard let namespace = connection.namespace else { return "switchboard_registry" }
+        return String(("switchboard_registry_" + namespace).prefix(63))
+    }
 
     /// The advisory lock key of the change log on PostgreSQL.
     static let changeLogLock: Int64 = 0x5357_4243_4847  // "SWBCHG"

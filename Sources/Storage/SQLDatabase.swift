@@ -28,6 +28,13 @@ public protocol SQLDatabase: AnyObject, Sendable {
     func query(_ sql: String, _ params: [SQLValue]) throws -> QueryResult
     /// Runs `body` in a transaction, committed when it returns and rolled back when it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T
+    /// The namespace the tables live in when several installs share one server (a PostgreSQL
+    /// schema); nil for a database of its own.
+    var namespace: String? { get }
+}
+
+extension SQLDatabase {
+    public var namespace: String? { nil }
 }
 
 extension SQLiteConnection: SQLDatabase {

@@ -26,6 +26,8 @@ public final class SQLiteConnection: @unchecked Sendable {
     var restrictions: RestrictionState?
     /// How many savepoints nested transactions have open. Guarded by `lock`.
     var savepointDepth = 0
+    /// Runs this file's WAL checkpoints off the committing thread (``init(path:exclusiveLocking:backgroundCheckpoints:)``).
+    private let checkpointer: SQLiteCheckpointer?
 
     /// Opens (creating it and its parent directories if needed) the database at `path`.
     ///
@@ -37,23 +39,40 @@ public final class SQLiteConnection: @unchecked Sendable {
     ///   until this one is closed.
     /// - Throws: ``StorageError`` with code `io` when the file cannot be opened
     ///   or WAL mode cannot be enabled.
-    public init(path: String, exclusiveLocking: Bool = false) throws {
+    /// - Parameter backgroundCheckpoints: WAL checkpoints (copying committed pages back into the
+    ///   database file, with its `fsync`s) run on a thread of their own, on a second connection,
+    ///   instead of inside whichever commit crossed the WAL's size threshold. A commit then only
+    ///   appends to the WAL. The connection still checkpoints itself when the WAL grows past
+    ///   ``SQLiteCheckpointer/backstopPages`` (the thread stalled). Not with `exclusiveLocking`.
+    public init(path: String, exclusiveLocking: Bool = false, backgroundCheckpoints: Bool = false) throws {
         guard !path.isEmpty, !path.utf8.contains(0) else {
             throw StorageError(.invalidArgument, "database path must be non-empty and contain no NUL")
         }
         try StorageSupport.createDirectories(StorageSupport.parentDirectory(of: path))
         self.path = path
         self.handle = try Self.open(path, exclusiveLocking: exclusiveLocking)
+        if backgroundCheckpoints && !exclusiveLocking {
+            do {
+                checkpointer = try SQLiteCheckpointer(handle: Self.open(path, exclusiveLocking: false))
+                try Self.exec(handle, "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.backstopPages)")
+            } catch {
+                sqlite3_close_v2(handle)
+                throw error
+            }
+        } else {
+            checkpointer = nil
+        }
     }
 
     deinit {
+        checkpointer?.stop()
         hostStatements.finalizeAll()
         restrictedStatements.finalizeAll()
         sqlite3_close_v2(handle)
     }
 
     /// Opens and configures a handle; closes it again when configuration fails.
-    private static func open(_ path: String, exclusiveLocking: Bool) throws -> OpaquePointer {
+    static func open(_ path: String, exclusiveLocking: Bool) throws -> OpaquePointer {
         // This SQLite is built with SQLITE_USE_URI: keep a relative "file:..." path a plain path.
         let openPath = path.hasPrefix("file:") ? "./" + path : path
         var db: OpaquePointer?

@@ -166,7 +166,7 @@ struct RegistryNotifyTests {
         let postgres = try #require(try Backends.open(backend) as? PostgresSQLDatabase)
         let host = try HostDatabase(database: postgres, description: "notify", logger: quietLogger)
         let heard = Heard()
-        let listener = try postgres.listen(channel: HostDatabase.changeChannel) { heard.add() }
+        let listener = try postgres.listen(channel: host.changeChannel) { heard.add() }
         defer { listener.close() }
         // The listener announces itself once connected; wait for that, then count from there.
         #expect(await heard.waitFor(1))

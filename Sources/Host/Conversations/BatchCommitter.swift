@@ -34,8 +34,16 @@ final class BatchCommitter<Input: Sendable, Output: Sendable>: @unchecked Sendab
         self.process = process
         self.maxBatch = maxBatch
         for index in 0..<max(1, writers) {
-            let thread = Thread { [unowned self] in self.run() }
-            thread.name = writers > 1 ? "\(name)-\(index)" : name
+            let threadName = writers > 1 ? "\(name)-\(index)" : name
+            let thread = Thread { [unowned self] in
+                // The kernel's name too (what top -H and perf show), at most 15 bytes.
+                if let file = fopen("/proc/thread-self/comm", "w") {
+                    fputs(String(decoding: threadName.utf8.prefix(15), as: UTF8.self), file)
+                    fclose(file)
+                }
+                self.run()
+            }
+            thread.name = threadName
             thread.start()
         }
     }

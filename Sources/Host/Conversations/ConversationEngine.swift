@@ -17,10 +17,11 @@ public final class ConversationEngine: Sendable {
     private let sendWake = Wakeup()
     private let replying = WorkClaims()
     private let sending = WorkClaims()
+    /// Sends running and waiting in memory (see ``SendLine``).
+    private let line: Locked<SendLine<OutboxItem>>
     private let limiter: Locked<RateLimiter>
-    /// Replies and send reports are committed in batches, like inbound messages.
-    private let replyCommits: BatchCommitter<(inboundId: String, text: String, claimed: Bool), MessageRecord?>
-    private let sendCommits: BatchCommitter<ConversationStore.SentReport, Void>
+    /// Replies and send reports are committed in the same batches as inbound messages.
+    private var writer: ConversationWriter { runtime.environment.writer }
 
     public init(
         store: ConversationStore, runtime: PluginRuntime, assistants: AssistantDirectory,
@@ -34,10 +35,9 @@ public final class ConversationEngine: Sendable {
         self.logger = logger
         self.makeBackend = makeBackend
         limiter = Locked(RateLimiter(perMinute: settings.agentCallsPerMinute))
-        replyCommits = BatchCommitter(name: "switchboard-replies") { try store.completeReplies($0) }
-        sendCommits = BatchCommitter(name: "switchboard-sends") { try store.markSent($0) }
-        runtime.environment.ingest.answerImmediately { [weak self] input in self?.immediateReply(input) }
-        runtime.environment.ingest.observe { [weak self, replyWake, sendWake] outcomes in
+        line = Locked(SendLine(limit: settings.concurrency, backlog: Self.sendBacklog))
+        runtime.environment.writer.answerImmediately { [weak self] input in self?.immediateReply(input) }
+        runtime.environment.writer.observe { [weak self, replyWake, sendWake] outcomes in
             if outcomes.contains(where: { $0.replyQueued && $0.reply == nil }) { replyWake.signal() }
             if outcomes.contains(where: { $0.message.direction == .outbound && $0.message.status == .queued }) {
                 sendWake.signal()
@@ -57,13 +57,11 @@ public final class ConversationEngine: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.loop(wake: self.replyWake, busy: self.replying, fetch: self.dueReplies, work: self.answer) }
-            group.addTask { await self.loop(wake: self.sendWake, busy: self.sending, fetch: self.dueSends, work: self.deliver) }
+            group.addTask { await self.sendLoop() }
         }
-        replyCommits.stop()
-        sendCommits.stop()
     }
 
-    // MARK: - The loop both workers share
+    // MARK: - The reply loop
 
     /// Each worker says whether its item left the queue for good (`true`) or waits for a retry.
     private func loop<Item: Sendable>(
@@ -106,10 +104,6 @@ public final class ConversationEngine: Sendable {
 
     private func dueReplies(_ limit: Int, _ busy: Set<String>) throws -> [(String, ReplyJob)] {
         try store.dueReplyJobs(at: StorageClock.milliseconds(), limit: limit, excluding: busy).map { ($0.message.id, $0) }
-    }
-
-    private func dueSends(_ limit: Int, _ busy: Set<String>) throws -> [(String, OutboxItem)] {
-        try store.dueOutbox(at: StorageClock.milliseconds(), limit: limit, excluding: busy).map { ($0.message.id, $0) }
     }
 
     private func backoff(_ attempts: Int) -> Int64 {
@@ -181,7 +175,7 @@ public final class ConversationEngine: Sendable {
             // A streamed reply is sent by this host, whose plugin instance holds the client's stream
             // (on PostgreSQL another host could otherwise claim it); others go through the queue.
             let sendHere = streaming && store.backend == .postgres
-            if let reply = try await replyCommits.submit((inbound.id, text, sendHere)).get() {
+            if let reply = try await writer.completeReply(to: inbound.id, text: text, claimed: sendHere) {
                 if sendHere {
                     deliverNow(OutboxItem(message: reply, conversation: job.conversation, contact: job.contact, attempts: 0))
                 } else {
@@ -264,18 +258,86 @@ public final class ConversationEngine: Sendable {
         "invalid_argument", "not_found", "denied", "too_large", "unsupported",
     ]
 
+    /// How many outbound messages may wait in memory for a send place (beyond that they wait in
+    /// the outbox, for the send loop to read).
+    static let sendBacklog = 4096
+
+    /// The send loop: reads the outbox for what was not handed over directly (messages queued
+    /// by the API or by another host, retries, what a restart found, what did not fit in the
+    /// line) whenever the line has room, and sleeps until woken or the next retry falls due.
+    private func sendLoop() async {
+        while !Task.isCancelled {
+            let room = line.withLock { $0.room() }
+            var fetched: [OutboxItem] = []
+            if room > 0 {
+                do {
+                    fetched = try store.dueOutbox(at: StorageClock.milliseconds(), limit: room, excluding: sending.busy)
+                } catch {
+                    logger.error("cannot read the conversation queues", metadata: ["error": "\(error)"])
+                }
+                if fetched.count >= room { line.withLock { $0.loopFilledRoom() } }
+            }
+            for item in fetched where sending.claim(item.message.id) { offer(item) }
+            await sendWake.wait(timeout: waitTime())
+        }
+    }
+
+    /// Deliver a reply stored with its inbound message at once, without waiting for the send
+    /// loop to read the outbox; when the line is full the loop takes it later.
+    private func deliverNow(_ item: OutboxItem) {
+        guard sending.claim(item.message.id) else { return }  // being sent already
+        offer(item)
+    }
+
+    /// Start `item` (claimed), queue it in memory, or leave it to the outbox when the line is full.
+    private func offer(_ item: OutboxItem) {
+        switch line.withLock({ $0.offer(item) }) {
+        case .start:
+            startSend(item)
+        case .queued:
+            break
+        case .full:
+            let id = item.message.id
+            sending.release(id, finished: false)
+            // Stored as claimed by this host on PostgreSQL: give it back so any host's loop takes it.
+            try? store.releaseOutboxClaim(id, at: StorageClock.milliseconds())
+        }
+    }
+
+    private func startSend(_ item: OutboxItem) {
+        Task {
+            let finished = await deliver(item) { [weak self] in
+                guard let self else { return }
+                let (next, wakeLoop) = line.withLock { $0.sendReturned() }
+                if let next { startSend(next) }
+                if wakeLoop { sendWake.signal() }
+            }
+            sending.release(item.message.id, finished: finished)
+            // A retry was scheduled: the loop's sleep may have to end sooner.
+            if !finished { sendWake.signal() }
+        }
+    }
+
     /// Deliver one outbound message; true when it left the outbox (sent, or failed for good).
-    private func deliver(_ item: OutboxItem) async -> Bool {
+    /// `returned` is called once, as soon as the plugin's `on_send` returned (before the outcome
+    /// is committed), so the next message can take its place.
+    private func deliver(_ item: OutboxItem, returned: @Sendable () -> Void) async -> Bool {
         let id = item.message.id
+        let sent: Result<[UInt8], any Error>
         do {
-            let result = try await runtime.send(instanceId: item.message.instanceId, messageJSON: Self.sendJSON(item))
+            sent = .success(try await runtime.send(instanceId: item.message.instanceId, messageJSON: Self.sendJSON(item)))
+        } catch {
+            sent = .failure(error)
+        }
+        returned()
+        do {
+            let result = try sent.get()
             let object = (try? JSONSerialization.jsonObject(with: Data(result))) as? [String: Any] ?? [:]
             let status = (object["status"] as? String).flatMap(MessageStatus.init(rawValue:)) ?? .sent
-            try await sendCommits.submit(
+            try await writer.recordSent(
                 ConversationStore.SentReport(
                     messageId: id, externalId: object["external_id"] as? String,
-                    status: [.sent, .delivered, .read].contains(status) ? status : .sent)
-            ).get()
+                    status: [.sent, .delivered, .read].contains(status) ? status : .sent))
             runtime.metrics.increment("switchboard_outbound_messages_total", labels: [("outcome", "sent")])
             return true
         } catch let error as SendError {
@@ -298,22 +360,6 @@ public final class ConversationEngine: Sendable {
             logger.error("outbound message not recorded as sent", metadata: ["message": "\(id)", "error": "\(error)"])
             try? store.retryOutbox(id, error: "\(error)", at: backoff(item.attempts))
             return false
-        }
-    }
-
-    /// Deliver a reply stored with its inbound message at once, without waiting for the send
-    /// loop to read the outbox; at capacity (or already claimed) the loop takes it instead.
-    private func deliverNow(_ item: OutboxItem) {
-        let id = item.message.id
-        guard sending.claim(id, capacity: settings.concurrency) else {
-            // Stored as claimed by this host: give it back so the send loops (any host's) take it.
-            try? store.releaseOutboxClaim(id, at: StorageClock.milliseconds())
-            sendWake.signal()
-            return
-        }
-        Task {
-            sending.release(id, finished: await deliver(item))
-            sendWake.signal()
         }
     }
 
@@ -390,6 +436,13 @@ final class Wakeup: Sendable {
 
     /// Return on a signal, on cancellation or after `timeout`.
     func wait(timeout: Duration) async {
+        // A signal already pending: no timer to set up and cancel.
+        let pending = state.withLock { state -> Bool in
+            guard state.pending else { return false }
+            state.pending = false
+            return true
+        }
+        if pending { return }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
             self?.signal()

@@ -14,8 +14,8 @@ struct HostEnvironment: Sendable {
     var secretBox: SecretBox
     /// Contacts, conversations, messages and their queues.
     var conversations: ConversationStore
-    /// Group commit for inbound messages handed over by plugins.
-    var ingest: IngestQueue
+    /// Group commit for inbound messages handed over by plugins, replies and send reports.
+    var writer: ConversationWriter
     /// Inbound messages whose plugin wants the reply streamed (in memory: a stream is a live
     /// connection, gone with the process).
     var replyStreams = ReplyStreams()
@@ -24,7 +24,7 @@ struct HostEnvironment: Sendable {
 /// Bounds the runtime enforces on plugins.
 public struct RuntimeLimits: Sendable {
     /// Worker threads per loaded plugin generation: hooks run here, never on the event loop.
-    public var threadsPerPlugin: Int = 8
+    public var threadsPerPlugin: Int = 32
     /// How long a request waits for a plugin that returned SB_PENDING.
     public var pendingResponseTimeout: Duration = .seconds(30)
     /// How long a retiring instance may take to finish in-flight work.

@@ -94,7 +94,7 @@ extension HostServices {
         let streams = instance.environment.replyStreams
         // Expected before the commit: the reply worker may start before submit returns.
         if inbound.stream { streams.expect(instanceId: input.instanceId, externalId: input.externalId) }
-        let submitted = instance.environment.ingest.submit(input, streamed: inbound.stream)
+        let submitted = instance.environment.writer.submit(input, streamed: inbound.stream)
         if inbound.stream {
             let outcome = try? submitted.get()
             let streamed = outcome.flatMap { $0.replyQueued && !$0.duplicate ? $0.message.id : nil }

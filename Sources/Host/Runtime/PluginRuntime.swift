@@ -103,7 +103,7 @@ public final class PluginRuntime: Sendable {
         self.environment = HostEnvironment(
             database: database, storage: storage, httpClient: httpClient, metrics: metrics, eventLoops: eventLoops,
             limits: configuration.limits, secretBox: secretBox, conversations: conversations,
-            ingest: IngestQueue(
+            writer: ConversationWriter(
                 store: conversations, handoffPause: configuration.conversations.handoffPauseMilliseconds))
         self.logger = logger
         self.loader = PluginLoader(
@@ -325,7 +325,7 @@ public final class PluginRuntime: Sendable {
             }
             for instance in instances { await self.stop(instance) }
             for plugin in plugins { await plugin.retire() }
-            self.environment.ingest.stop()
+            self.environment.writer.stop()
         }
     }
 }

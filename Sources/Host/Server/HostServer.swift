@@ -29,7 +29,7 @@ public final class HostServer: Sendable {
     public init(configuration: HostConfiguration, executableDirectory: String, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let database = try configuration.openDatabase(logger: logger)
+        let database = try configuration.openDatabase(logger: logger, serving: true)
         let storage = try configuration.openPluginStorage(beside: database, logger: logger)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         apiKeys = APIKeys(database: database)
@@ -56,7 +56,7 @@ public final class HostServer: Sendable {
             database: database, runtime: runtime, storage: storage, assistants: conversations.assistants, logger: logger)
         // On PostgreSQL another host's registry change arrives as a NOTIFY: apply it at once.
         listener = try (database.connection as? PostgresSQLDatabase).map { [watcher] postgres in
-            try postgres.listen(channel: HostDatabase.changeChannel) { watcher.wakeup.signal() }
+            try postgres.listen(channel: database.changeChannel) { watcher.wakeup.signal() }
         }
     }
 

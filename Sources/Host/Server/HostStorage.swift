@@ -7,17 +7,19 @@ extension HostConfiguration {
     /// pending migrations: `<data_dir>/host.sqlite`, or the PostgreSQL server.
     /// - Throws: io naming the server when it cannot be reached; invalidArgument for a bad URL;
     ///   conflict when the database was migrated by a newer host.
-    public func openDatabase(logger: Logger) throws -> HostDatabase {
-        let (database, description) = try openSQLDatabase(logger: logger)
+    /// - Parameter serving: opened for a serving host: SQLite's WAL checkpoints then run on a
+    ///   thread of their own, off the thread that commits inbound messages.
+    public func openDatabase(logger: Logger, serving: Bool = false) throws -> HostDatabase {
+        let (database, description) = try openSQLDatabase(logger: logger, serving: serving)
         return try HostDatabase(database: database, description: description, logger: logger)
     }
 
     /// The registry database, not yet migrated, and where it is (no credentials).
-    public func openSQLDatabase(logger: Logger) throws -> (any SQLDatabase, String) {
+    public func openSQLDatabase(logger: Logger, serving: Bool = false) throws -> (any SQLDatabase, String) {
         switch database {
         case .embedded:
             let path = (dataDirectory.isEmpty ? "." : dataDirectory) + "/host.sqlite"
-            return (try SQLiteConnection(path: path), path)
+            return (try SQLiteConnection(path: path, backgroundCheckpoints: serving), path)
         case .postgres(let url):
             let postgres = try PostgresSQLDatabase(try PostgresSQLDatabase.Configuration(url: url), logger: logger)
             return (postgres, database.redacted)

@@ -1,0 +1,83 @@
+import SwitchboardStorage
+import Testing
+
+@testable import SwitchboardHost
+
+/// The send line's rules, driven without a server: how many sends run, what waits in memory,
+/// what is left to the outbox, and when the send loop must look at the outbox again.
+@Suite("Send line")
+struct SendLineTests {
+    @Test("up to the limit start at once, then they wait in order, then the line is full")
+    func offers() {
+        var line = SendLine<String>(limit: 2, backlog: 2)
+        #expect(line.offer("a") == .start)
+        #expect(line.offer("b") == .start)
+        #expect(line.offer("c") == .queued)
+        #expect(line.offer("d") == .queued)
+        #expect(line.offer("e") == .full, "left in the outbox")
+        #expect(line.running == 2)
+        #expect(line.waitingCount == 2)
+    }
+
+    @Test("a send that returns hands its place to the oldest waiting one")
+    func handOver() {
+        var line = SendLine<String>(limit: 1, backlog: 10)
+        #expect(line.offer("a") == .start)
+        #expect(line.offer("b") == .queued)
+        #expect(line.offer("c") == .queued)
+        #expect(line.sendReturned().next == "b")
+        #expect(line.sendReturned().next == "c")
+        #expect(line.running == 1, "c runs")
+        let last = line.sendReturned()
+        #expect(last.next == nil)
+        #expect(line.running == 0)
+        #expect(line.offer("d") == .start, "the place is free again")
+    }
+
+    @Test("a new message never overtakes waiting ones, even when a place is free")
+    func order() {
+        var line = SendLine<String>(limit: 2, backlog: 10)
+        _ = line.offer("a")
+        _ = line.offer("b")
+        _ = line.offer("c")
+        // "a" returns and its place goes straight to "c"; nothing is free for "d" to jump ahead.
+        #expect(line.sendReturned().next == "c")
+        #expect(line.offer("d") == .queued)
+    }
+
+    @Test("the loop is told to read the outbox again only after it found no room or filled it")
+    func loopWakeups() {
+        var line = SendLine<String>(limit: 2, backlog: 0)
+        #expect(line.room() == 2)
+        _ = line.offer("a")
+        #expect(line.sendReturned().wakeLoop == false, "the loop read everything it could")
+        _ = line.offer("a")
+        _ = line.offer("b")
+        #expect(line.room() == 0)
+        #expect(line.sendReturned().wakeLoop == true, "a place freed while the loop waited for one")
+        #expect(line.sendReturned().wakeLoop == false, "told once")
+        line.loopFilledRoom()
+        _ = line.offer("c")
+        #expect(line.sendReturned().wakeLoop == true, "the outbox may hold more than the loop read")
+        _ = line.offer("d")
+        _ = line.offer("e")
+        #expect(line.offer("f") == .full)
+        #expect(line.sendReturned().wakeLoop == true, "what did not fit is in the outbox")
+        #expect(line.sendReturned().wakeLoop == false)
+    }
+}
+
+/// The writer's lock order on PostgreSQL: inbound messages by instance and thread, the rest after.
+@Suite("Conversation writer")
+struct ConversationWriterOrderTests {
+    @Test("inbound messages sort by instance then thread, other writes keep their order after them")
+    func lockOrder() {
+        func inbound(_ instance: String, _ from: String, thread: String? = nil) -> ConversationWrite {
+            .inbound(InboundInput(tenantId: "t", instanceId: instance, externalId: "x", from: from, text: "", threadKey: thread))
+        }
+        let sent = ConversationWrite.sent(.init(messageId: "m1", externalId: nil, status: .sent))
+        let reply = ConversationWrite.reply(inboundId: "m2", text: "hi", claimed: false)
+        let items = [sent, inbound("b", "+2"), reply, inbound("a", "+9"), inbound("b", "+1"), inbound("a", "+0", thread: "z")]
+        #expect(ConversationWriter.lockOrder(items) == [3, 5, 4, 1, 0, 2])
+    }
+}
