@@ -35,7 +35,11 @@ public final class ConversationEngine: Sendable {
         self.logger = logger
         self.makeBackend = makeBackend
         limiter = Locked(RateLimiter(perMinute: settings.agentCallsPerMinute))
-        line = Locked(SendLine(limit: settings.concurrency, backlog: Self.sendBacklog))
+        // On PostgreSQL a claimed row is this host's only for one lease: nothing waits in memory
+        // (where a slow plugin could keep it past the lease and another host send it too); a
+        // message without a free place is given back at once, as before.
+        line = Locked(
+            SendLine(limit: settings.concurrency, backlog: store.backend == .postgres ? 0 : Self.sendBacklog))
         runtime.environment.writer.answerImmediately { [weak self] input in self?.immediateReply(input) }
         runtime.environment.writer.observe { [weak self, replyWake, sendWake] outcomes in
             if outcomes.contains(where: { $0.replyQueued && $0.reply == nil }) { replyWake.signal() }
@@ -258,8 +262,8 @@ public final class ConversationEngine: Sendable {
         "invalid_argument", "not_found", "denied", "too_large", "unsupported",
     ]
 
-    /// How many outbound messages may wait in memory for a send place (beyond that they wait in
-    /// the outbox, for the send loop to read).
+    /// How many outbound messages may wait in memory for a send place on SQLite (beyond that
+    /// they wait in the outbox, for the send loop to read).
     static let sendBacklog = 4096
 
     /// The send loop: reads the outbox for what was not handed over directly (messages queued
