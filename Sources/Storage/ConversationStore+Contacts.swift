@@ -47,16 +47,21 @@ extension ConversationStore {
     }
 
     /// Erases the contact `externalId` of an instance: its conversations, their messages, pending
-    /// reply jobs and queued outbound messages, in one transaction. Returns whether it existed.
+    /// reply jobs and queued outbound messages, in one transaction. Returns nil when there was no
+    /// such contact, else the ids of its outbound messages that were still waiting in the outbox
+    /// (a host that holds one of them in memory must not send it).
     @discardableResult
-    public func forgetContact(instanceId: String, externalId: String) throws -> Bool {
+    public func forgetContact(instanceId: String, externalId: String) throws -> [String]? {
         try connection.transaction {
             guard
                 let contactId = try connection.query(
                     "SELECT id FROM contacts WHERE instance_id = ?1 AND external_id = ?2", [.text(instanceId), .text(externalId)]
                 ).rows.first?[0].stringValue
-            else { return false }
+            else { return nil }
             let messages = "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id = ?1"
+            let queued = try connection.query(
+                "SELECT message_id FROM outbox WHERE message_id IN (\(messages))", [.text(contactId)]
+            ).rows.compactMap { $0[0].stringValue }
             try connection.run("DELETE FROM outbox WHERE message_id IN (\(messages))", [.text(contactId)])
             try connection.run("DELETE FROM reply_jobs WHERE message_id IN (\(messages))", [.text(contactId)])
             try connection.run(
@@ -64,7 +69,7 @@ extension ConversationStore {
                 [.text(contactId)])
             try connection.run("DELETE FROM conversations WHERE contact_id = ?1", [.text(contactId)])
             try connection.run("DELETE FROM contacts WHERE id = ?1", [.text(contactId)])
-            return true
+            return queued
         }
     }
 }

@@ -105,4 +105,26 @@ struct ReplyStreamingTests {
         let again = try await ConversationTests.inbound(host, "a", ["external_id": "h-9", "from": "visitor-1", "text": "back"])
         #expect(again.json["duplicate"] as? Bool == false && again.json["reply_queued"] as? Bool == true)
     }
+
+    @Test("a reply waiting in memory for a send place is never sent once its contact is erased")
+    func forgetWhileQueued() async throws {
+        let host = try await ConversationTests.probeHost("forget-queued") { $0.conversations.concurrency = 1 }
+        defer { Task { await host.stop() } }
+        try await host.createInstance(tenant: "acme", plugin: "probe", name: "a")
+        // One send place and a slow provider: while the first reply is in on_send, the next waits.
+        #expect(try await host.request(.PUT, "/webhook/probe/a/kv/send_delay_ms", body: Array("1500".utf8)).status == 204)
+        _ = try await ConversationTests.inbound(host, "a", ["external_id": "q-1", "from": "first", "text": "one"])
+        let waiting = try await ConversationTests.inbound(host, "a", ["external_id": "q-2", "from": "erased", "text": "two"])
+        #expect(waiting.json["reply_queued"] as? Bool == true, "\(waiting.text)")
+        #expect(try await host.request(.POST, "/webhook/probe/a/forget", body: Array("erased".utf8)).status == 204)
+        #expect(try await host.request(.PUT, "/webhook/probe/a/kv/send_delay_ms", body: Array("0".utf8)).status == 204)
+        // Sends go in order: once a later contact's reply went out, the erased one had its turn.
+        _ = try await ConversationTests.inbound(host, "a", ["external_id": "q-3", "from": "later", "text": "three"])
+        #expect(
+            try await Fixtures.eventually(20) {
+                try await ConversationTests.sent(host, "a").values.contains { $0["to"] as? String == "later" }
+            })
+        let recipients = try await ConversationTests.sent(host, "a").values.compactMap { $0["to"] as? String }.sorted()
+        #expect(recipients == ["first", "later"], "the erased contact's reply reached on_send: \(recipients)")
+    }
 }

@@ -80,4 +80,23 @@ struct ConversationWriterOrderTests {
         let items = [sent, inbound("b", "+2"), reply, inbound("a", "+9"), inbound("b", "+1"), inbound("a", "+0", thread: "z")]
         #expect(ConversationWriter.lockOrder(items) == [3, 5, 4, 1, 0, 2])
     }
+
+    @Test("an erasure holds its contact's sends while it runs, then bars the ids it removed, the newest ones kept")
+    func erasedSends() {
+        let erased = ErasedSends(capacity: 2)
+        let first = erased.begin(instanceId: "i1", contact: "+1555")
+        let second = erased.begin(instanceId: "i1", contact: "+1555")
+        #expect(erased.isErasing(instanceId: "i1", contact: "+1555"))
+        #expect(!erased.isErasing(instanceId: "i2", contact: "+1555"), "another instance's contact goes ahead")
+        #expect(!erased.isErasing(instanceId: "i1", contact: "+1556"))
+        erased.end(first, removed: ["m1"])
+        #expect(erased.isErasing(instanceId: "i1", contact: "+1555"), "until the last erasure of it ends")
+        erased.end(second, removed: ["m2", "m3"])
+        #expect(!erased.isErasing(instanceId: "i1", contact: "+1555"))
+        #expect(!erased.wasErased("m1"), "beyond capacity the oldest id is forgotten")
+        #expect(erased.wasErased("m2") && erased.wasErased("m3"))
+        #expect(!erased.wasErased("m4"))
+        for n in 0..<10 { erased.end(erased.begin(instanceId: "i1", contact: "c\(n)"), removed: ["x\(n)"]) }
+        #expect(erased.wasErased("x8") && erased.wasErased("x9") && !erased.wasErased("x7"))
+    }
 }

@@ -327,6 +327,17 @@ public final class ConversationEngine: Sendable {
     /// is committed), so the next message can take its place.
     private func deliver(_ item: OutboxItem, returned: @Sendable () -> Void) async -> Bool {
         let id = item.message.id
+        // Its contact may have been erased while it waited in memory: never send it then.
+        let erased = runtime.environment.erasedSends
+        while erased.isErasing(instanceId: item.message.instanceId, contact: item.contact.externalId) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        if erased.wasErased(id) {
+            returned()
+            runtime.metrics.increment("switchboard_outbound_messages_total", labels: [("outcome", "erased")])
+            logger.debug("outbound message not sent: its contact was erased", metadata: ["message": "\(id)"])
+            return true
+        }
         let sent: Result<[UInt8], any Error>
         do {
             sent = .success(try await runtime.send(instanceId: item.message.instanceId, messageJSON: Self.sendJSON(item)))

@@ -19,6 +19,8 @@ struct HostEnvironment: Sendable {
     /// Inbound messages whose plugin wants the reply streamed (in memory: a stream is a live
     /// connection, gone with the process).
     var replyStreams = ReplyStreams()
+    /// Outbound messages whose contact was erased while they waited to be sent.
+    var erasedSends = ErasedSends()
 }
 
 /// Bounds the runtime enforces on plugins.

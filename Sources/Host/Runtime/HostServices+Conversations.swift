@@ -47,10 +47,15 @@ extension HostServices {
         guard let instance = HostHandles.instances.lookup(handle) else { return SB_ERR_INVALID_HANDLE }
         let address = String(decoding: contact.rawBuffer, as: UTF8.self)
         guard !address.isEmpty, contact.len <= 1024 else { return SB_ERR_INVALID_ARGUMENT }
+        let instanceId = instance.snapshot.instance.id
+        // Replies to this contact that wait in memory for a send place must not go out once the
+        // erasure began, nor after it committed.
+        let erasure = instance.environment.erasedSends.begin(instanceId: instanceId, contact: address)
+        var removed: [String] = []
+        defer { instance.environment.erasedSends.end(erasure, removed: removed) }
         do {
-            if try instance.environment.conversations.forgetContact(
-                instanceId: instance.snapshot.instance.id, externalId: address)
-            {
+            if let queued = try instance.environment.conversations.forgetContact(instanceId: instanceId, externalId: address) {
+                removed = queued
                 instance.environment.metrics.increment("switchboard_contacts_forgotten_total", labels: instance.labels)
             }
             return SB_OK

@@ -28,11 +28,14 @@
  * {"external_id": "ext-<message_id>", "status": "sent"}. Failures on demand: while KV
  * "fail_remaining" holds N > 0 it is decremented and the send fails with SB_ERR_IO (transient);
  * while "fail_permanent" exists the send fails with SB_ERR_INVALID_ARGUMENT (permanent).
+ * While "send_delay_ms" holds N > 0, each send first sleeps N ms (a slow provider).
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c99 */
 #include <switchboard_plugin.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <time.h>
 
 static const sb_host_api_t *host;
 
@@ -273,6 +276,11 @@ static void kv_put_number(sb_instance_t self, const char *key, long n) {
 
 static sb_status_t on_send(void *instance, sb_bytes_t message, sb_output_t result, sb_error_t *err) {
     sb_instance_t self = *(sb_instance_t *)instance;
+    long delay = kv_number(self, "send_delay_ms");
+    if (delay > 0) {
+        struct timespec pause = {delay / 1000, (delay % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
     if (kv_number(self, "fail_permanent") >= 0) {
         return sb_error_set(err, SB_ERR_INVALID_ARGUMENT, "provider refused the message: 400 invalid number");
     }
