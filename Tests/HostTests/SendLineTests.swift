@@ -80,23 +80,38 @@ struct ConversationWriterOrderTests {
         let items = [sent, inbound("b", "+2"), reply, inbound("a", "+9"), inbound("b", "+1"), inbound("a", "+0", thread: "z")]
         #expect(ConversationWriter.lockOrder(items) == [3, 5, 4, 1, 0, 2])
     }
+}
 
+/// What an erased contact's outbound messages may do, driven without a server.
+@Suite("Erased sends")
+struct ErasedSendsTests {
     @Test("an erasure holds its contact's sends while it runs, then bars the ids it removed, the newest ones kept")
     func erasedSends() {
         let erased = ErasedSends(capacity: 2)
+        func verdict(_ id: String, _ instance: String = "i1", _ contact: String = "+1555") -> ErasedSends.Verdict {
+            erased.verdict(messageId: id, instanceId: instance, contact: contact)
+        }
         let first = erased.begin(instanceId: "i1", contact: "+1555")
         let second = erased.begin(instanceId: "i1", contact: "+1555")
-        #expect(erased.isErasing(instanceId: "i1", contact: "+1555"))
-        #expect(!erased.isErasing(instanceId: "i2", contact: "+1555"), "another instance's contact goes ahead")
-        #expect(!erased.isErasing(instanceId: "i1", contact: "+1556"))
+        #expect(verdict("m9") == .wait)
+        #expect(verdict("m9", "i2") == .send, "another instance's contact goes ahead")
+        #expect(verdict("m9", "i1", "+1556") == .send)
         erased.end(first, removed: ["m1"])
-        #expect(erased.isErasing(instanceId: "i1", contact: "+1555"), "until the last erasure of it ends")
+        #expect(verdict("m1") == .erased)
+        #expect(verdict("m9") == .wait, "until the last erasure of it ends")
         erased.end(second, removed: ["m2", "m3"])
-        #expect(!erased.isErasing(instanceId: "i1", contact: "+1555"))
-        #expect(!erased.wasErased("m1"), "beyond capacity the oldest id is forgotten")
-        #expect(erased.wasErased("m2") && erased.wasErased("m3"))
-        #expect(!erased.wasErased("m4"))
+        #expect(verdict("m9") == .send, "a message the erasure did not remove is sent")
+        #expect(verdict("m1") == .send, "beyond capacity the oldest id is forgotten")
+        #expect(verdict("m2") == .erased && verdict("m3") == .erased)
         for n in 0..<10 { erased.end(erased.begin(instanceId: "i1", contact: "c\(n)"), removed: ["x\(n)"]) }
-        #expect(erased.wasErased("x8") && erased.wasErased("x9") && !erased.wasErased("x7"))
+        #expect(verdict("x8") == .erased && verdict("x9") == .erased && verdict("x7") == .send)
+    }
+
+    @Test("recent ids keep the newest entries, in the order they came")
+    func recentIDs() {
+        var ids = RecentIDs(capacity: 3)
+        let added = ["a", "b", "c", "b", "d", "e", "a"].map { ids.insert($0) }
+        #expect(added == [true, true, true, false, true, true, true], "b was there already")
+        #expect(!ids.contains("b") && !ids.contains("c") && ids.contains("d") && ids.contains("e") && ids.contains("a"))
     }
 }

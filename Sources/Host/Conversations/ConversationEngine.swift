@@ -328,11 +328,13 @@ public final class ConversationEngine: Sendable {
     private func deliver(_ item: OutboxItem, returned: @Sendable () -> Void) async -> Bool {
         let id = item.message.id
         // Its contact may have been erased while it waited in memory: never send it then.
-        let erased = runtime.environment.erasedSends
-        while erased.isErasing(instanceId: item.message.instanceId, contact: item.contact.externalId) {
+        let erasures = runtime.environment.erasedSends
+        var verdict = erasures.verdict(messageId: id, instanceId: item.message.instanceId, contact: item.contact.externalId)
+        while verdict == .wait {
             try? await Task.sleep(for: .milliseconds(2))
+            verdict = erasures.verdict(messageId: id, instanceId: item.message.instanceId, contact: item.contact.externalId)
         }
-        if erased.wasErased(id) {
+        if verdict == .erased {
             returned()
             runtime.metrics.increment("switchboard_outbound_messages_total", labels: [("outcome", "erased")])
             logger.debug("outbound message not sent: its contact was erased", metadata: ["message": "\(id)"])

@@ -6,7 +6,7 @@
 /// - while an erasure runs, a message to that contact of that instance waits for its end (the
 ///   message may be deleted by it, or may be new and stay);
 /// - once it ended, the ids of the messages it took from the outbox stay known (the most recent
-///   ``capacity`` of them: more than the line can hold in memory) and are never sent.
+///   16,384 of them by default: more than the line can hold in memory) and are never sent.
 ///
 /// Plain logic behind a lock, shared by the host services (which erase) and the send path.
 final class ErasedSends: Sendable {
@@ -14,18 +14,27 @@ final class ErasedSends: Sendable {
         fileprivate let key: String
     }
 
-    private struct State {
-        var erasing: [String: Int] = [:]
-        var erased: Set<String> = []
-        var order: [String] = []
-        var head = 0
+    /// What may become of one outbound message now.
+    enum Verdict: Equatable {
+        /// Send it.
+        case send
+        /// Its contact is being erased: ask again once the erasure ended.
+        case wait
+        /// An erasure removed it: never send it.
+        case erased
     }
 
-    let capacity: Int
-    private let state = Locked(State())
+    private struct State {
+        /// Erasures running, by instance and contact (the same contact may be erased twice at once).
+        var erasing: [String: Int] = [:]
+        var erased: RecentIDs
+    }
 
+    private let state: Locked<State>
+
+    /// `capacity`: how many erased ids are remembered, more than the send line holds in memory.
     init(capacity: Int = 16_384) {
-        self.capacity = max(1, capacity)
+        state = Locked(State(erased: RecentIDs(capacity: capacity)))
     }
 
     /// An erasure of `contact` (the channel's id) of `instanceId` begins: hold its sends.
@@ -44,29 +53,17 @@ final class ErasedSends: Sendable {
             } else {
                 state.erasing[erasure.key] = nil
             }
-            for id in messageIds where state.erased.insert(id).inserted {
-                state.order.append(id)
-            }
-            // Forget the oldest ids beyond capacity; compact the order list now and then.
-            while state.order.count - state.head > capacity {
-                state.erased.remove(state.order[state.head])
-                state.head += 1
-            }
-            if state.head > capacity {
-                state.order.removeFirst(state.head)
-                state.head = 0
-            }
+            for id in messageIds { state.erased.insert(id) }
         }
     }
 
-    /// True while an erasure of `contact` of `instanceId` runs: a send to it waits for the end.
-    func isErasing(instanceId: String, contact: String) -> Bool {
-        state.withLock { $0.erasing[Self.key(instanceId, contact)] != nil }
-    }
-
-    /// True when the message was removed by an erasure: it must not be sent.
-    func wasErased(_ messageId: String) -> Bool {
-        state.withLock { $0.erased.contains(messageId) }
+    /// Whether the message `messageId` to `contact` of `instanceId` may be sent now.
+    func verdict(messageId: String, instanceId: String, contact: String) -> Verdict {
+        state.withLock { state in
+            if state.erased.contains(messageId) { return .erased }
+            if !state.erasing.isEmpty, state.erasing[Self.key(instanceId, contact)] != nil { return .wait }
+            return .send
+        }
     }
 
     private static func key(_ instanceId: String, _ contact: String) -> String {

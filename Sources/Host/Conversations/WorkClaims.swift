@@ -4,19 +4,15 @@
 final class WorkClaims: Sendable {
     private struct State {
         var busy: Set<String> = []
-        var finished: Set<String> = []
-        /// The finished ids in the order they finished, a ring of `memory` entries.
-        var order: [String] = []
-        var next = 0
+        var finished: RecentIDs
     }
 
-    private let state = Locked(State())
-    /// How many finished ids are remembered: a queue read that started before an item finished
-    /// may still return it, for far less time than this many items take.
-    private let memory: Int
+    private let state: Locked<State>
 
+    /// `memory`: how many finished ids are remembered. A queue read that started before an item
+    /// finished may still return it, for far less time than this many items take.
     init(memory: Int = 4096) {
-        self.memory = memory
+        state = Locked(State(finished: RecentIDs(capacity: memory)))
     }
 
     /// The items being worked on now.
@@ -35,14 +31,7 @@ final class WorkClaims: Sendable {
     func release(_ id: String, finished: Bool) {
         state.withLock { state in
             state.busy.remove(id)
-            guard finished, state.finished.insert(id).inserted else { return }
-            if state.order.count < memory {
-                state.order.append(id)
-            } else {
-                state.finished.remove(state.order[state.next])
-                state.order[state.next] = id
-                state.next = (state.next + 1) % memory
-            }
+            if finished { state.finished.insert(id) }
         }
     }
 }
